@@ -1,0 +1,1 @@
+/* localizes <time data-local> to the reader */

@@ -1,0 +1,360 @@
+"""The write path for incidents: open, post updates, resolve, edit, delete, postmortem.
+
+Maintenance windows live in ``domain.maintenance`` and share ``post_update``.
+"""
+from datetime import datetime
+
+from .. import dispatch
+from ..extensions import db
+from ..models import (
+    IMPACTS,
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    VISIBILITIES,
+    Incident,
+    IncidentComponent,
+    IncidentUpdate,
+)
+from ..models.columns import utcnow
+from .components import apply_status, check_status, get_component
+from .priority import priority_for
+from .recording import Actor, DomainError, NotFound, bump_site_version, change, check_revision, record
+from .status import COMPONENT_STATUS_RANK, IMPACT_FOR_COMPONENT_STATUS, IMPACT_RANK
+
+INCIDENT_FIELDS = ("name", "impact", "visibility", "itil_impact", "itil_urgency", "major", "owner_id",
+                   "problem_id", "started_at", "detected_at", "acknowledged_at", "metadata_json")
+
+
+def describe_incident(i: Incident) -> dict:
+    return {
+        "name": i.name, "kind": i.kind, "status": i.status, "impact": i.impact, "visibility": i.visibility,
+        "priority": i.priority, "itil_impact": i.itil_impact, "itil_urgency": i.itil_urgency, "major": i.major,
+        "owner_id": i.owner_id, "components": {a.component_id: a.status for a in i.affected},
+        "scheduled_for": i.scheduled_for, "scheduled_until": i.scheduled_until,
+        "resolved_at": i.resolved_at, "revision": i.revision,
+    }
+
+
+def describe_update(u: IncidentUpdate) -> dict:
+    return {"status": u.status, "body": u.body, "visibility": u.visibility, "display_at": u.display_at,
+            "deliver_notifications": u.deliver_notifications, "affected_components": u.affected_components,
+            "revision": u.revision}
+
+
+def get_incident(incident_id: str) -> Incident:
+    incident = db.session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(f"no incident with id {incident_id!r}", field="incident_id")
+    return incident
+
+
+def check_incident_status(kind: str, status: str) -> str:
+    allowed = MAINTENANCE_STATUSES if kind == "maintenance" else INCIDENT_STATUSES
+    if status not in allowed:
+        raise DomainError(f"unknown {kind} status {status!r}; use one of {', '.join(allowed)}", field="status")
+    return status
+
+
+def check_impact(impact: str) -> str:
+    if impact not in IMPACTS:
+        raise DomainError(f"unknown impact {impact!r}; use one of {', '.join(IMPACTS)}", field="impact")
+    return impact
+
+
+def check_body(body) -> str:
+    if body is None:
+        return ""
+    if not isinstance(body, str):
+        raise DomainError("body must be text", field="body")
+    if len(body) > 20000:
+        raise DomainError("body is longer than 20,000 characters", field="body")
+    return body.strip()
+
+
+def check_components(components) -> dict[str, str]:
+    """Validate a {component id: status} map."""
+    if components is None:
+        return {}
+    if not isinstance(components, dict):
+        raise DomainError("components must map component ids to statuses", field="components")
+    for cid, status in components.items():
+        get_component(str(cid))
+        check_status(status, field="components")
+    return {str(k): v for k, v in components.items()}
+
+
+def impact_from_components(components: dict[str, str]) -> str:
+    worst = max(components.values(), key=COMPONENT_STATUS_RANK.__getitem__, default="operational")
+    return IMPACT_FOR_COMPONENT_STATUS[worst]
+
+
+def _apply_fields(incident: Incident, values: dict) -> None:
+    unknown = set(values) - set(INCIDENT_FIELDS)
+    if unknown:
+        raise DomainError(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+    if "name" in values:
+        name = values["name"].strip() if isinstance(values["name"], str) else ""
+        if not name:
+            raise DomainError("name is required", field="name")
+        if len(name) > 200:
+            raise DomainError("name is longer than 200 characters", field="name")
+        values["name"] = name
+    if "impact" in values:
+        check_impact(values["impact"])
+    if "visibility" in values and values["visibility"] not in VISIBILITIES:
+        raise DomainError("visibility must be public or internal", field="visibility")
+    for key in ("itil_impact", "itil_urgency"):
+        if values.get(key) is not None and values[key] not in (1, 2, 3, "1", "2", "3"):
+            raise DomainError(f"{key.replace('itil_', '')} must be 1 (high), 2 (medium) or 3 (low)", field=key)
+        if values.get(key) is not None:
+            values[key] = int(values[key])
+    for key, value in values.items():
+        setattr(incident, key, value)
+    incident.priority = priority_for(incident.itil_impact, incident.itil_urgency)
+
+
+def _link_components(incident: Incident, components: dict[str, str], at: datetime, cause: str) -> list[dict]:
+    """Put the components in the given statuses and link them to the incident; returns the changes."""
+    changes = []
+    links = {link.component_id: link for link in incident.affected}
+    for cid, status in components.items():
+        component = get_component(cid)
+        if cid in links:
+            links[cid].status = status
+        else:
+            incident.affected.append(IncidentComponent(component_id=cid, status=status, component=component))
+        change_ = apply_status(component, status, cause=cause, at=at, incident_id=incident.id)
+        if change_:
+            changes.append(change_)
+    return changes
+
+
+def _release_components(incident: Incident, keep: dict[str, str], at: datetime, cause: str) -> list[dict]:
+    """When an incident closes, its components return to the worst status still claimed by another open
+    incident, else operational, unless ``keep`` names a status for them."""
+    changes = []
+    for link in incident.affected:
+        if link.component_id in keep:
+            continue
+        others = (db.session.query(IncidentComponent.status).join(Incident)
+                  .filter(IncidentComponent.component_id == link.component_id, Incident.id != incident.id,
+                          Incident.status.in_(("investigating", "identified", "monitoring", "in_progress",
+                                               "verifying")))
+                  .all())
+        target = max((s for (s,) in others), key=COMPONENT_STATUS_RANK.__getitem__, default="operational")
+        change_ = apply_status(link.component, target, cause=cause, at=at, incident_id=incident.id)
+        if change_:
+            changes.append(change_)
+    return changes
+
+
+def _set_lifecycle_time(incident: Incident, status: str, at: datetime) -> None:
+    field = {"identified": "identified_at", "monitoring": "monitoring_at", "resolved": "resolved_at",
+             "completed": "resolved_at", "in_progress": "started_at"}.get(status)
+    if field == "started_at":
+        incident.started_at = at
+    elif field and getattr(incident, field) is None:
+        setattr(incident, field, at)
+    if status in ("identified", "monitoring", "resolved") and incident.acknowledged_at is None:
+        incident.acknowledged_at = at
+
+
+def open_incident(actor: Actor, *, name: str, status: str = "investigating", impact: str | None = None,
+                  body: str = "", components: dict | None = None, deliver_notifications: bool = True,
+                  visibility: str = "public", at: datetime | None = None, **fields) -> Incident:
+    """Open an incident with its first update; affected components take the given statuses."""
+    check_incident_status("incident", status)
+    body = check_body(body)
+    components = check_components(components)
+    at = at or utcnow()
+    with change():
+        incident = Incident(kind="incident", status=status, created_at=at, started_at=at, detected_at=at)
+        _apply_fields(incident, {"name": name, "visibility": visibility,
+                                 "impact": check_impact(impact) if impact else impact_from_components(components),
+                                 **fields})
+        db.session.add(incident)
+        db.session.flush()
+        changes = _link_components(incident, components, at, cause="incident")
+        _set_lifecycle_time(incident, status, at)
+        if status in ("resolved", "postmortem"):
+            changes += _release_components(incident, {}, at, cause="incident")
+        update = IncidentUpdate(incident=incident, status=status, body=body, visibility=visibility,
+                                display_at=at, created_at=at, author_id=actor.user_id,
+                                deliver_notifications=deliver_notifications, affected_components=changes or None)
+        db.session.add(update)
+        db.session.flush()
+        record(actor, "incident.create", "incident", incident.id, incident.name,
+               after=describe_incident(incident) | {"update": describe_update(update)})
+        if deliver_notifications:
+            dispatch.enqueue("incident.opened", incident, update)
+        bump_site_version()
+    return incident
+
+
+def post_update(actor: Actor, incident_id: str, *, status: str | None = None, body: str = "",
+                components: dict | None = None, visibility: str = "public", deliver_notifications: bool = True,
+                impact: str | None = None, at: datetime | None = None,
+                expected_revision: int | None = None) -> IncidentUpdate:
+    """Add an update to the timeline; it may change the status, the impact and component statuses.
+
+    An internal note (visibility internal) records text only: status and components stay as they are.
+    Resolving (or completing maintenance) returns affected components to operational unless ``components``
+    says otherwise.
+    """
+    body = check_body(body)
+    if visibility not in VISIBILITIES:
+        raise DomainError("visibility must be public or internal", field="visibility")
+    components = check_components(components)
+    at = at or utcnow()
+    with change():
+        incident = get_incident(incident_id)
+        check_revision(incident, expected_revision, describe_incident)
+        status = check_incident_status(incident.kind, status or incident.status)
+        internal_note = visibility == "internal"
+        if internal_note and (status != incident.status or components):
+            raise DomainError("an internal note cannot change the status or components; post a public update",
+                              field="visibility")
+        if not incident.is_open and status == incident.status and not internal_note and status != "postmortem":
+            raise DomainError(f"this {incident.kind} is {incident.status}; reopen it by choosing another status",
+                              field="status")
+        if not body and not internal_note and status == incident.status and not components:
+            raise DomainError("write what changed", field="body")
+        before = describe_incident(incident)
+        cause = "maintenance" if incident.is_maintenance else "incident"
+        changes = _link_components(incident, components, at, cause)
+        if status in ("resolved", "postmortem", "completed") and incident.is_open:
+            changes += _release_components(incident, components, at, cause)
+        elif incident.status in ("resolved", "postmortem", "completed") and status not in ("resolved",
+                                                                                             "postmortem",
+                                                                                             "completed"):
+            incident.resolved_at = None  # reopened
+            changes += _link_components(incident, {a.component_id: a.status for a in incident.affected}, at,
+                                        cause)
+        if impact:
+            incident.impact = check_impact(impact)
+        elif components and not incident.is_maintenance:
+            derived = impact_from_components({a.component_id: a.status for a in incident.affected})
+            if IMPACT_RANK[derived] > IMPACT_RANK[incident.impact]:
+                incident.impact = derived
+        if status != incident.status:
+            _set_lifecycle_time(incident, status, at)
+            incident.status = status
+        update = IncidentUpdate(incident=incident, status=status, body=body, visibility=visibility,
+                                display_at=at, created_at=at, author_id=actor.user_id,
+                                deliver_notifications=deliver_notifications,
+                                affected_components=changes or None)
+        db.session.add(update)
+        incident.updated_at = at
+        db.session.flush()
+        record(actor, "incident.note" if internal_note else "incident.update", "incident", incident.id,
+               incident.name, before=before, after=describe_incident(incident) | {"update": describe_update(update)})
+        if deliver_notifications:
+            kind = _event_kind(incident, status, before["status"])
+            dispatch.enqueue(kind, incident, update)
+        bump_site_version()
+    return update
+
+
+def _event_kind(incident: Incident, status: str, previous: str) -> str:
+    if incident.is_maintenance:
+        return {"in_progress": "maintenance.started", "completed": "maintenance.completed"}.get(
+            status if status != previous else "", "maintenance.updated")
+    if status in ("resolved",) and previous != status:
+        return "incident.resolved"
+    return "incident.updated"
+
+
+def resolve_incident(actor: Actor, incident_id: str, body: str = "", components: dict | None = None,
+                     **kwargs) -> IncidentUpdate:
+    """Resolve; components return to operational unless ``components`` names their status."""
+    incident = get_incident(incident_id)
+    final = "completed" if incident.is_maintenance else "resolved"
+    return post_update(actor, incident_id, status=final, components=components,
+                       body=body or ("This incident has been resolved." if final == "resolved"
+                                     else "The scheduled maintenance has been completed."), **kwargs)
+
+
+def update_incident(actor: Actor, incident_id: str, expected_revision: int | None = None,
+                    **values) -> Incident:
+    """Edit an incident's own fields (name, impact, ITIL fields, owner...) without posting an update."""
+    with change():
+        incident = get_incident(incident_id)
+        check_revision(incident, expected_revision, describe_incident)
+        before = describe_incident(incident)
+        _apply_fields(incident, dict(values))
+        db.session.flush()
+        record(actor, "incident.edit", "incident", incident.id, incident.name, before=before,
+               after=describe_incident(incident))
+        bump_site_version()
+    return incident
+
+
+def edit_update(actor: Actor, update_id: str, body: str | None = None, display_at: datetime | None = None,
+                deliver_notifications: bool | None = None,
+                expected_revision: int | None = None) -> IncidentUpdate:
+    """Correct an update's text or time (no new notification is sent)."""
+    with change():
+        update = db.session.get(IncidentUpdate, update_id)
+        if update is None:
+            raise NotFound(f"no incident update with id {update_id!r}", field="update_id")
+        check_revision(update, expected_revision, describe_update)
+        before = describe_update(update)
+        if body is not None:
+            update.body = check_body(body)
+            if not update.body:
+                raise DomainError("an update needs a text", field="body")
+        if display_at is not None:
+            update.display_at = display_at
+        if deliver_notifications is not None:
+            update.deliver_notifications = bool(deliver_notifications)
+        db.session.flush()
+        record(actor, "incident_update.edit", "incident_update", update.id, update.incident.name,
+               before=before, after=describe_update(update))
+        bump_site_version()
+    return update
+
+
+def delete_update(actor: Actor, update_id: str) -> None:
+    with change():
+        update = db.session.get(IncidentUpdate, update_id)
+        if update is None:
+            raise NotFound(f"no incident update with id {update_id!r}", field="update_id")
+        if len(update.incident.updates) == 1:
+            raise DomainError("an incident keeps at least one update; delete the incident instead")
+        record(actor, "incident_update.delete", "incident_update", update.id, update.incident.name,
+               before=describe_update(update))
+        db.session.delete(update)
+        bump_site_version()
+
+
+def delete_incident(actor: Actor, incident_id: str) -> None:
+    """Delete an incident; components it still holds are released first."""
+    with change():
+        incident = get_incident(incident_id)
+        record(actor, "incident.delete", "incident", incident.id, incident.name,
+               before=describe_incident(incident))
+        if incident.is_open:
+            _release_components(incident, {}, utcnow(), "incident")
+        db.session.delete(incident)
+        bump_site_version()
+
+
+def publish_postmortem(actor: Actor, incident_id: str, body: str, notify: bool = True) -> Incident:
+    body = check_body(body)
+    if not body:
+        raise DomainError("a postmortem needs a text", field="body")
+    with change():
+        incident = get_incident(incident_id)
+        if incident.is_open:
+            raise DomainError("resolve the incident before publishing its postmortem", field="status")
+        before = describe_incident(incident)
+        incident.postmortem_body = body
+        incident.postmortem_published_at = utcnow()
+        incident.status = "postmortem" if not incident.is_maintenance else incident.status
+        db.session.flush()
+        record(actor, "incident.postmortem", "incident", incident.id, incident.name, before=before,
+               after=describe_incident(incident) | {"postmortem_body": body})
+        if notify:
+            dispatch.enqueue("incident.postmortem", incident, None)
+        bump_site_version()
+    return incident

@@ -1,0 +1,168 @@
+"""Uptime per component per day, from the status history, in the site's time zone.
+
+A day's uptime is 1 - weighted down time / observed time. A major outage counts fully as down time, a partial
+outage partly (weights are configurable). Days before a component existed (its start date, else its creation)
+are "no data", never 100%.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Component, ComponentStatusChange, Incident, IncidentComponent
+
+DEFAULT_WEIGHTS = {"major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0}
+
+
+@dataclass
+class UptimeDay:
+    day: date
+    uptime: float | None  # 0..1, None = no data
+    worst: str = "operational"
+    down_seconds: float = 0.0
+    incidents: list = field(default_factory=list)  # [(id, name, impact)]
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.uptime is None else round(self.uptime * 100, 2)
+
+    @property
+    def level(self) -> str:
+        """A word for the bar's colour: nodata, operational, minor, major, critical."""
+        if self.uptime is None:
+            return "nodata"
+        if self.worst == "major_outage":
+            return "critical"
+        if self.worst == "partial_outage":
+            return "major"
+        if self.worst == "degraded_performance" or self.incidents:
+            return "minor"
+        if self.worst == "under_maintenance":
+            return "maintenance"
+        return "operational"
+
+
+@dataclass
+class ComponentUptime:
+    days: list[UptimeDay]
+    observed_seconds: float
+    down_seconds: float
+
+    @property
+    def percent(self) -> float | None:
+        if self.observed_seconds <= 0:
+            return None
+        return round(100 * (1 - self.down_seconds / self.observed_seconds), 2)
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def _component_start(component: Component, tz: ZoneInfo) -> datetime:
+    if component.start_date:
+        return datetime.combine(component.start_date, time.min, tzinfo=tz)
+    return component.created_at
+
+
+def compute(component: Component, changes: list, incidents: list, days: list[date], tz: ZoneInfo,
+            now: datetime, weights: dict) -> ComponentUptime:
+    """Uptime of one component over ``days``; ``changes`` are (changed_at, old, new) sorted by time, and
+    include the last change before the window when there is one."""
+    begin = _component_start(component, tz)
+    # Status intervals: (from, to, status)
+    if changes:
+        status = changes[0][1] or changes[0][2]
+    else:
+        status = component.status
+    intervals, cursor = [], datetime.min.replace(tzinfo=now.tzinfo)
+    for changed_at, _old, new in changes:
+        intervals.append((cursor, changed_at, status))
+        cursor, status = changed_at, new
+    intervals.append((cursor, now, status))
+    out, observed_total, down_total = [], 0.0, 0.0
+    for day in days:
+        day_start, day_end = _day_bounds(day, tz)
+        start, end = max(day_start, begin), min(day_end, now)
+        day_incidents = [i for i in incidents if i[3] < day_end and (i[4] is None or i[4] >= day_start)]
+        if end <= start:
+            out.append(UptimeDay(day, None, incidents=[i[:3] for i in day_incidents]))
+            continue
+        down, worst, worst_rank = 0.0, "operational", 0
+        for a, b, st in intervals:
+            lo, hi = max(a, start), min(b, end)
+            if hi <= lo:
+                continue
+            down += (hi - lo).total_seconds() * weights.get(st, 0.0)
+            rank = _RANK.get(st, 0)
+            if rank > worst_rank:
+                worst, worst_rank = st, rank
+        observed = (end - start).total_seconds()
+        observed_total += observed
+        down_total += down
+        out.append(UptimeDay(day, 1 - down / observed, worst, down, [i[:3] for i in day_incidents]))
+    return ComponentUptime(out, observed_total, down_total)
+
+
+_RANK = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2, "partial_outage": 3,
+         "major_outage": 4}
+
+
+def window(now: datetime, tz: ZoneInfo, days: int = 90) -> list[date]:
+    today = now.astimezone(tz).date()
+    return [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+
+
+def load_uptime(components: list[Component], now: datetime, tz: ZoneInfo, days: int = 90,
+                weights: dict | None = None, incident_filter=None) -> dict[str, ComponentUptime]:
+    """Uptime for every given component, in two queries whatever their number."""
+    weights = weights or DEFAULT_WEIGHTS
+    day_list = window(now, tz, days)
+    window_start = _day_bounds(day_list[0], tz)[0]
+    ids = [c.id for c in components]
+    if not ids:
+        return {}
+    last_before = (select(ComponentStatusChange.component_id, func.max(ComponentStatusChange.changed_at).label("at"))
+                   .where(ComponentStatusChange.component_id.in_(ids),
+                          ComponentStatusChange.changed_at < window_start)
+                   .group_by(ComponentStatusChange.component_id).subquery())
+    rows = db.session.execute(
+        select(ComponentStatusChange.component_id, ComponentStatusChange.changed_at,
+               ComponentStatusChange.old_status, ComponentStatusChange.new_status)
+        .outerjoin(last_before, (last_before.c.component_id == ComponentStatusChange.component_id)
+                   & (last_before.c.at == ComponentStatusChange.changed_at))
+        .where(ComponentStatusChange.component_id.in_(ids),
+               (ComponentStatusChange.changed_at >= window_start) | last_before.c.at.is_not(None))
+        .order_by(ComponentStatusChange.changed_at, ComponentStatusChange.id)
+    ).all()
+    changes = defaultdict(list)
+    for cid, at, old, new in rows:
+        if at < window_start:
+            # The last change before the window sets the status the window starts in.
+            changes[cid].append((window_start, new, new))
+        else:
+            changes[cid].append((at, old, new))
+    query = (select(IncidentComponent.component_id, Incident.id, Incident.name, Incident.impact,
+                    Incident.started_at, Incident.resolved_at)
+             .join(Incident, Incident.id == IncidentComponent.incident_id)
+             .where(IncidentComponent.component_id.in_(ids), Incident.kind == "incident",
+                    Incident.started_at < now,
+                    (Incident.resolved_at.is_(None)) | (Incident.resolved_at >= window_start)))
+    if incident_filter is not None:
+        query = query.where(incident_filter)
+    incidents = defaultdict(list)
+    for cid, iid, name, impact, started, resolved in db.session.execute(query):
+        incidents[cid].append((iid, name, impact, started, resolved))
+    return {c.id: compute(c, changes[c.id], incidents[c.id], day_list, tz, now, weights) for c in components}
+
+
+def group_percent(uptimes: list[ComponentUptime]) -> float | None:
+    """A group's uptime: its components' observed time and down time added up."""
+    observed = sum(u.observed_seconds for u in uptimes)
+    if observed <= 0:
+        return None
+    return round(100 * (1 - sum(u.down_seconds for u in uptimes) / observed), 2)

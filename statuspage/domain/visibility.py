@@ -1,0 +1,75 @@
+"""What an audience may see. Every public route, API, feed and notification asks here.
+
+Two audiences: ``public`` (customers, anonymous) and ``internal`` (signed-in staff and internal subscribers).
+Internal components and groups, internal incidents and internal notes never reach the public audience.
+"""
+from sqlalchemy import or_, select
+
+from ..models import Component, ComponentGroup, Incident, IncidentUpdate
+
+PUBLIC = "public"
+INTERNAL = "internal"
+AUDIENCES = (PUBLIC, INTERNAL)
+
+
+def _check(audience: str) -> None:
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}")
+
+
+def component_filter(audience: str):
+    """A WHERE clause for components the audience may see (component and its group public)."""
+    _check(audience)
+    if audience == INTERNAL:
+        return None
+    public_groups = select(ComponentGroup.id).where(ComponentGroup.visibility == PUBLIC)
+    return (Component.visibility == PUBLIC) & or_(Component.group_id.is_(None),
+                                                   Component.group_id.in_(public_groups))
+
+
+def group_filter(audience: str):
+    _check(audience)
+    return None if audience == INTERNAL else ComponentGroup.visibility == PUBLIC
+
+
+def incident_filter(audience: str):
+    _check(audience)
+    return None if audience == INTERNAL else Incident.visibility == PUBLIC
+
+
+def update_filter(audience: str):
+    _check(audience)
+    return None if audience == INTERNAL else IncidentUpdate.visibility == PUBLIC
+
+
+def can_see_component(component: Component, audience: str) -> bool:
+    _check(audience)
+    return audience == INTERNAL or component.is_public
+
+
+def can_see_group(group: ComponentGroup, audience: str) -> bool:
+    _check(audience)
+    return audience == INTERNAL or group.visibility == PUBLIC
+
+
+def can_see_incident(incident: Incident, audience: str) -> bool:
+    _check(audience)
+    return audience == INTERNAL or incident.visibility == PUBLIC
+
+
+def visible_updates(incident: Incident, audience: str) -> list[IncidentUpdate]:
+    """The incident's updates the audience may read, newest first."""
+    _check(audience)
+    return [u for u in incident.updates if audience == INTERNAL or u.visibility == PUBLIC]
+
+
+def visible_components_of(incident: Incident, audience: str) -> list[Component]:
+    """The affected components the audience may see."""
+    return [c for c in incident.components if can_see_component(c, audience)]
+
+
+def visible_affected_changes(changes: list | None, audience: str, visible_ids: set[str]) -> list | None:
+    """An update's ``affected_components`` list trimmed to components the audience may see."""
+    if changes is None or audience == INTERNAL:
+        return changes
+    return [c for c in changes if c.get("code") in visible_ids]

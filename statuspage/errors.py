@@ -1,0 +1,39 @@
+"""Errors as pages or JSON: API paths answer JSON, everything else a friendly HTML page."""
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .domain.recording import DomainError
+
+JSON_PREFIXES = ("/api/", "/v1/")
+
+
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES) or request.path.endswith(".json")
+
+
+def _respond(code: int, message: str, extra: dict | None = None):
+    if wants_json():
+        body = {"error": message} | (extra or {})
+        return jsonify(body), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def init_app(app) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        message = error.description if error.code not in (404, 405) else {
+            404: "The page you asked for does not exist.", 405: "That method is not allowed here."}[error.code]
+        response = _respond(error.code or 500, message)
+        return response
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        extra = {"field": error.field} if error.field else {}
+        if getattr(error, "current", None):
+            extra["current"] = error.current
+        return _respond(error.status_code, error.message, extra)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unhandled error")
+        return _respond(500, "Something went wrong on our side. It has been logged.")

@@ -1,0 +1,27 @@
+"""All models, importable from one place (``from statuspage.models import Incident``)."""
+from .audit import AuditEntry
+from .components import COMPONENT_STATUSES, VISIBILITIES, Component, ComponentGroup, ComponentStatusChange
+from .incidents import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    CLOSED_STATUSES,
+    IMPACTS,
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    Incident,
+    IncidentComponent,
+    IncidentUpdate,
+)
+from .outbox import Delivery, NotificationEvent, WorkerHeartbeat
+from .problems import ActionItem, IncidentTemplate, Problem
+from .site import Site
+from .subscribers import Subscriber, SubscriberComponent
+from .users import ROLES, ApiToken, User
+
+__all__ = [
+    "ACTIVE_MAINTENANCE_STATUSES", "CLOSED_STATUSES", "COMPONENT_STATUSES", "IMPACTS", "INCIDENT_STATUSES",
+    "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "ROLES", "VISIBILITIES",
+    "ActionItem", "ApiToken", "AuditEntry", "Component", "ComponentGroup", "ComponentStatusChange", "Delivery",
+    "Incident", "IncidentComponent", "IncidentTemplate", "IncidentUpdate", "NotificationEvent", "Problem",
+    "Site", "Subscriber", "SubscriberComponent", "User", "WorkerHeartbeat",
+]

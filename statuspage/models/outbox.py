@@ -1,0 +1,59 @@
+"""The outbox: events written in the publisher's transaction, expanded into one delivery per subscriber."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .columns import UTCDateTime, utcnow
+
+DELIVERY_STATES = ("pending", "claimed", "sent", "dead", "discarded")
+
+
+class NotificationEvent(db.Model):
+    __tablename__ = "notification_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))  # incident.opened, incident.updated, maintenance.reminder, ...
+    incident_id: Mapped[str | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="SET NULL"), nullable=True
+    )
+    update_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="CASCADE"), nullable=True
+    )  # set for events aimed at one subscriber (confirmation)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expand_cursor: Mapped[int] = mapped_column(Integer, default=0)  # last subscriber id expanded
+    expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+
+
+class Delivery(db.Model):
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("notification_event.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscriber_id", name="uq_delivery_event_subscriber"),
+        Index("ix_delivery_due", "state", "next_attempt_at"),
+    )
+
+
+class WorkerHeartbeat(db.Model):
+    __tablename__ = "worker_heartbeat"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    info: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,50 @@
+"""People and systems that want to be told: email, SMS, chat (an Apprise URL) or webhook."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .columns import UTCDateTime, new_id, utcnow
+
+CHANNELS = ("email", "sms", "chat", "webhook")
+AUDIENCES = ("public", "internal")
+
+
+class Subscriber(db.Model):
+    __tablename__ = "subscriber"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_id)
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)  # address, E.164 number, Apprise URL or webhook URL
+    audience: Mapped[str] = mapped_column(String(16), default="public")
+    all_components: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_impact: Mapped[str] = mapped_column(String(16), default="none")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmation_code_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    secret: Mapped[str] = mapped_column(String(64), default="")  # HMAC key for webhook signatures
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    components: Mapped[list["SubscriberComponent"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("channel", "target", "audience", name="uq_subscriber_channel_target_audience"),
+        Index("ix_subscriber_active", "confirmed_at", "disabled_at"),
+    )
+
+
+class SubscriberComponent(db.Model):
+    __tablename__ = "subscriber_component"
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="CASCADE"), primary_key=True
+    )
+    component_id: Mapped[str] = mapped_column(
+        ForeignKey("component.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

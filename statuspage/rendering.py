@@ -1,0 +1,85 @@
+"""Jinja filters and globals: sanitized Markdown, <time> tags in the site's zone, status words."""
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from .domain.priority import PRIORITY_LABEL
+from .domain.status import COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+_ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "a", "blockquote", "h3", "h4",
+                 "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del"}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown to HTML that is safe to embed: raw HTML is escaped, then nh3 keeps only harmless tags."""
+    html = _md.render(text or "")
+    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return Markup(clean)  # noqa: S704 - sanitized by nh3 just above
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO-8601 with milliseconds and Z, as Statuspage writes timestamps."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def time_tag(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M %Z",
+             relative: bool = False) -> Markup:
+    """<time datetime="..."> showing the time in the site's zone; static/js/time.js localizes it."""
+    if value is None:
+        return Markup("")
+    local = value.astimezone(zone(tz_name))
+    text = local.strftime(fmt).lstrip("0")
+    attrs = ' data-relative' if relative else ''
+    return Markup(f'<time datetime="{iso_utc(value)}" data-local{attrs}>{escape(text)}</time>')  # noqa: S704
+
+
+def human_duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if mins and not days:
+        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
+    return " ".join(parts)
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        time_tag=time_tag,
+        iso_utc=iso_utc,
+        duration=human_duration,
+        component_status=lambda s: COMPONENT_STATUS_LABEL.get(s, s),
+        impact_label=lambda s: IMPACT_LABEL.get(s, s),
+        incident_status=lambda s: INCIDENT_STATUS_LABEL.get(s, s),
+        priority_label=lambda p: PRIORITY_LABEL.get(p, "") if p else "",
+    )
+    @app.context_processor
+    def _globals():
+        from flask import current_app
+        return {"admin_endpoints": set(current_app.view_functions)}
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,77 @@
+"""Rendered bytes of hot public responses, kept per site version and served with ETag and 304.
+
+Each request costs one small query (the site's version) unless the version was read less than
+SNAPSHOT_VERSION_TTL seconds ago in this process; a write in this process forgets the cached version at once.
+"""
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Response, current_app, request
+from sqlalchemy import event, select
+
+from .extensions import db
+from .models import Site
+
+
+@dataclass
+class Snapshot:
+    version: int
+    body: bytes
+    etag: str
+    last_modified: datetime
+    mimetype: str
+
+
+_lock = threading.Lock()
+_cache: dict[tuple, Snapshot] = {}
+_version: dict = {"value": None, "updated_at": None, "read_at": 0.0}
+
+
+def forget_version() -> None:
+    _version["read_at"] = 0.0
+
+
+def site_version() -> tuple[int, datetime]:
+    ttl = current_app.config.get("SNAPSHOT_VERSION_TTL", 1.0)
+    if _version["value"] is None or time.monotonic() - _version["read_at"] > ttl:
+        row = db.session.execute(select(Site.version, Site.updated_at).where(Site.id == 1)).first()
+        value, updated = (row[0], row[1]) if row else (0, datetime(2000, 1, 1).astimezone())
+        _version.update(value=value, updated_at=updated, read_at=time.monotonic())
+    return _version["value"], _version["updated_at"]
+
+
+def serve(key: tuple, render, mimetype: str = "text/html", max_age: int | None = None,
+          cors: bool = False) -> Response:
+    """Answer from the snapshot for ``key`` at the current version, rendering it first if needed."""
+    version, updated_at = site_version()
+    full_key = (current_app.import_name, id(current_app), *key)
+    snap = _cache.get(full_key)
+    if snap is None or snap.version != version:
+        body = render()
+        body = body.encode() if isinstance(body, str) else body
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        snap = Snapshot(version, body, etag, updated_at, mimetype)
+        with _lock:
+            _cache[full_key] = snap
+    max_age = current_app.config["SNAPSHOT_MAX_AGE"] if max_age is None else max_age
+    response = Response(snap.body, mimetype=snap.mimetype)
+    response.set_etag(snap.etag)
+    response.last_modified = snap.last_modified
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.headers["Cache-Control"] += ", stale-while-revalidate=60, stale-if-error=86400"
+    if cors:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept-Encoding")
+    return response.make_conditional(request)
+
+
+def init_app(app) -> None:
+    @event.listens_for(db.session, "after_commit")
+    def _after_commit(session):
+        forget_version()
+
+    app.config.setdefault("SNAPSHOT_VERSION_TTL", 1.0)

@@ -1,0 +1,9 @@
+"""Blueprints that render HTML."""
+from . import admin, auth, public, subscribe
+
+
+def init_app(app) -> None:
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(subscribe.bp)

@@ -1,0 +1,2 @@
+"""(to be written)"""
+from . import bp  # noqa: F401

@@ -1,0 +1,194 @@
+"""Fixtures every test builds on: app, client, runner, a real database (SQLite, or PostgreSQL when
+STATUSPAGE_TEST_DATABASE_URL is set), a live server, a Chromium page, an axe check and a query counter."""
+import os
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+from werkzeug.serving import make_server
+
+from statuspage import create_app
+from statuspage.extensions import db
+
+PG_URL = os.environ.get("STATUSPAGE_TEST_DATABASE_URL", "")
+REQUIRE_ALL = os.environ.get("STATUSPAGE_REQUIRE_ALL") == "1"
+CHROMIUM = os.environ.get("STATUSPAGE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip with ``reason`` when a prerequisite is missing, or fail when STATUSPAGE_REQUIRE_ALL=1."""
+    if condition:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"required but missing: {reason}")
+    pytest.skip(reason)
+
+
+def database_url(tmp_path) -> str:
+    return PG_URL or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+_pg_schema_ready = {"done": False}
+
+
+def reset_database(app) -> None:
+    """A clean schema: fresh SQLite file per test; on PostgreSQL the tables are created once, then emptied."""
+    with app.app_context():
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            if not _pg_schema_ready["done"]:
+                db.drop_all()
+                with db.engine.begin() as conn:
+                    conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                db.create_all()
+                _pg_schema_ready["done"] = True
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            db.create_all()
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SNAPSHOT_VERSION_TTL": 0,
+        "PUBLIC_URL": "http://status.test",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    reset_database(app)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on a clean database, with an app context pushed for the test's own queries."""
+    app = make_app(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(tmp_path):
+    """Like ``app`` but with CSRF protection on, as in production."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter: ...`` then ``counter.count`` is the number of SQL statements."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on a free port of 127.0.0.1 (threaded), for browsers and subprocesses."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    require(os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "playwright is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    yield page
+    context.close()
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core in the page; returns one line per violation (empty when the page passes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response.get("violations", [])
+    return [f"{v['id']} ({v['impact']}): {v['help']} -> "
+            + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                        for n in v["nodes"][:3])
+            for v in violations]
+
+
+@pytest.fixture
+def axe():
+    """``axe(page)`` asserts the page has no accessibility violations."""
+
+    def check(page):
+        problems = axe_violations(page)
+        assert not problems, "axe found accessibility violations:\n" + "\n".join(problems)
+
+    return check
