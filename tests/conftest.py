@@ -192,3 +192,34 @@ def axe():
         assert not problems, "axe found accessibility violations:\n" + "\n".join(problems)
 
     return check
+
+
+@pytest.fixture
+def make_user(app):
+    """``make_user(email, role, password)`` creates an active user with a hashed password."""
+    from werkzeug.security import generate_password_hash
+
+    from statuspage.models import User
+
+    def make(email: str = "manager@example.com", role: str = "manager",
+             password: str = "correct horse battery staple"):
+        user = User(email=email, role=role, password_hash=generate_password_hash(password))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """``login(role)`` creates a user with that role and signs the test client in as them."""
+
+    def sign_in(role: str = "manager", email: str | None = None):
+        user = make_user(email or f"{role}@example.com", role)
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+
+    return sign_in
