@@ -223,3 +223,6 @@ def login(client, make_user):
         return user
 
     return sign_in
+
+
+from sinks import http_sink, smtp_sink  # noqa: E402,F401  (fixtures shared by notification tests)
