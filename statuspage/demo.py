@@ -1,0 +1,156 @@
+"""A realistic demo page: three groups of components, 90 days of history, live incident, maintenance.
+
+Everything is written through the domain functions, so the demo has the same history, audit trail and
+outbox rows a real page would have.
+"""
+import random
+from datetime import date, timedelta
+
+from .domain import components as comp
+from .domain import incidents as inc
+from .domain import maintenance as maint
+from .domain.recording import Actor, change
+from .models import Site
+from .models.columns import utcnow
+
+DEMO = Actor(label="demo", source="system")
+
+GROUPS = {
+    "Core platform": [("Website", "Marketing site and documentation"), ("Dashboard", "The web app customers use"),
+                      ("REST API", "api.acme.test, v1 and v2"), ("Authentication", "Sign-in, SSO and 2FA")],
+    "Data": [("Primary database", None), ("Search", "Full-text search across projects"),
+             ("File storage", "Uploads and attachments"), ("Backups", None)],
+    "Delivery": [("Email notifications", None), ("Webhooks", "Outgoing event webhooks"),
+                 ("Mobile push", "iOS and Android notifications"), ("CDN", "Static assets at the edge")],
+}
+
+PAST_INCIDENTS = [
+    # (days ago, hours long, impact, component statuses, name, updates)
+    (3, 1.5, "minor", {"Search": "degraded_performance"}, "Slow search results",
+     ["Search queries are taking longer than usual. We are investigating.",
+      "A re-indexing job was saturating the cluster; it has been throttled.",
+      "Search latency is back to normal."]),
+    (9, 0.7, "major", {"REST API": "partial_outage", "Webhooks": "degraded_performance"},
+     "Elevated API error rates",
+     ["Some API requests are failing with 502 errors.",
+      "A faulty load balancer node was removed from rotation.",
+      "Error rates have returned to normal."]),
+    (17, 2.5, "critical", {"Dashboard": "major_outage", "Authentication": "major_outage"},
+     "Dashboard and sign-in unavailable",
+     ["Customers cannot sign in to the dashboard. We are investigating with the highest priority.",
+      "The cause is an expired certificate on the identity provider. A new certificate is being deployed.",
+      "The new certificate is live and sign-ins are working. We are monitoring.",
+      "This incident is resolved. A postmortem will follow."]),
+    (26, 4, "minor", {"Email notifications": "degraded_performance"}, "Delayed email notifications",
+     ["Notification emails are delayed by up to 20 minutes.",
+      "Our email provider has confirmed a queue backlog on their side.",
+      "The backlog has cleared and emails are delivered on time."]),
+    (34, 1, "major", {"File storage": "partial_outage"}, "Uploads failing for some customers",
+     ["Some file uploads fail with a timeout.",
+      "One storage node ran out of disk space; data is being rebalanced.",
+      "Uploads are working again for everyone."]),
+    (47, 0.5, "minor", {"CDN": "degraded_performance"}, "Slow asset loading in Asia-Pacific",
+     ["Static assets load slowly for customers in Asia-Pacific.",
+      "Traffic was rerouted to a healthy edge location."]),
+    (58, 3, "critical", {"Primary database": "major_outage", "REST API": "major_outage",
+                         "Dashboard": "major_outage"},
+     "Full outage caused by database failover",
+     ["All services are unavailable. We are investigating.",
+      "The primary database failed over and the replica did not promote automatically.",
+      "The replica has been promoted manually and services are recovering.",
+      "All services are operating normally."]),
+    (66, 1.2, "major", {"Mobile push": "partial_outage"}, "Push notifications not delivered on iOS",
+     ["iOS push notifications are not being delivered.",
+      "An expired APNs key was rotated.",
+      "iOS notifications are delivered again."]),
+    (79, 0.8, "minor", {"Search": "degraded_performance"}, "Search index lagging behind",
+     ["New items take up to 15 minutes to appear in search.",
+      "The indexer has caught up."]),
+    (86, 2, "major", {"Webhooks": "partial_outage"}, "Webhook deliveries delayed",
+     ["Outgoing webhooks are delayed.",
+      "A worker pool was scaled up and the queue is draining.",
+      "All queued webhooks have been delivered."]),
+]
+
+
+def _statuses(updates: int) -> list[str]:
+    return {2: ["investigating", "resolved"], 3: ["investigating", "identified", "resolved"],
+            4: ["investigating", "identified", "monitoring", "resolved"]}[updates]
+
+
+def seed(now=None) -> str:
+    """Create the demo page; returns a one-line summary."""
+    now = now or utcnow()
+    rng = random.Random(42)
+    with change():
+        site = Site.get()
+        site.name, site.url, site.time_zone = "Acme Cloud Status", "https://acme.test", "Europe/London"
+    born = now - timedelta(days=120)
+    ids = {}
+    for group_name, members in GROUPS.items():
+        group = comp.create_group(DEMO, name=group_name)
+        for name, description in members:
+            start = date(2025, 1, 1) if name != "Mobile push" else (now - timedelta(days=40)).date()
+            ids[name] = comp.create_component(DEMO, at=born, name=name, description=description,
+                                              group_id=group.id, start_date=start).id
+    ids["Billing batch jobs"] = comp.create_component(
+        DEMO, at=born, name="Billing batch jobs", description="Nightly invoicing (staff only)",
+        visibility="internal", start_date=date(2025, 1, 1)).id
+
+    for days_ago, hours, impact, affected, name, texts in PAST_INCIDENTS:
+        start = now - timedelta(days=days_ago, hours=rng.randint(0, 10), minutes=rng.randint(0, 59))
+        if name == "Push notifications not delivered on iOS" and days_ago > 40:
+            start = now - timedelta(days=38, hours=3)
+        statuses = _statuses(len(texts))
+        incident = inc.open_incident(DEMO, name=name, status=statuses[0], impact=impact, body=texts[0],
+                                     components={ids[c]: s for c, s in affected.items()}, at=start,
+                                     deliver_notifications=False, itil_impact=1 if impact == "critical" else 2,
+                                     itil_urgency=1 if impact != "minor" else 2, major=impact == "critical")
+        step = timedelta(hours=hours) / (len(texts) - 1)
+        for n, (status, text) in enumerate(zip(statuses[1:], texts[1:], strict=True), start=1):
+            inc.post_update(DEMO, incident.id, status=status, body=text, at=start + step * n,
+                            deliver_notifications=False)
+        if impact == "critical" and days_ago == 17:
+            inc.publish_postmortem(DEMO, incident.id, notify=False, body=(
+                "## What happened\nThe TLS certificate of our identity provider expired at 09:12 UTC.\n\n"
+                "## Why\nRenewal was automated for every host but this one, which was added by hand.\n\n"
+                "## What we are doing\n- Alert 21 days before any certificate expires\n"
+                "- Move the identity provider behind the automated renewal\n"))
+
+    # The live incident: three public updates and one internal note.
+    live_start = now - timedelta(minutes=52)
+    live = inc.open_incident(DEMO, name="Increased latency on the REST API", status="investigating",
+                             body="We are seeing increased response times on the REST API and are investigating.",
+                             components={ids["REST API"]: "degraded_performance"}, at=live_start,
+                             deliver_notifications=False, itil_impact=2, itil_urgency=1)
+    inc.post_update(DEMO, live.id, status="investigating", at=live_start + timedelta(minutes=5),
+                    visibility="internal", deliver_notifications=False,
+                    body="Internal: on-call suspects the new connection-pool settings from deploy #4812.")
+    inc.post_update(DEMO, live.id, status="identified", at=live_start + timedelta(minutes=21),
+                    components={ids["REST API"]: "partial_outage"}, deliver_notifications=False,
+                    body="We identified a misconfigured connection pool after this morning's deploy. "
+                         "Some requests **time out**. A fix is being rolled out.")
+    inc.post_update(DEMO, live.id, status="monitoring", at=live_start + timedelta(minutes=44),
+                    components={ids["REST API"]: "degraded_performance"}, deliver_notifications=False,
+                    body="The fix is deployed to all regions. Response times are improving; we are monitoring.")
+
+    # Maintenance: one completed three weeks ago, one upcoming in three days.
+    past_start = (now - timedelta(days=21)).replace(hour=2, minute=0, second=0, microsecond=0)
+    done = maint.schedule_maintenance(DEMO, name="Database engine upgrade", scheduled_for=past_start,
+                                      scheduled_until=past_start + timedelta(hours=2),
+                                      component_ids=[ids["Primary database"], ids["Backups"]],
+                                      body="We will upgrade the database engine. Brief read-only periods are "
+                                           "expected.", at=past_start - timedelta(days=7),
+                                      deliver_notifications=False)
+    inc.post_update(DEMO, done.id, status="in_progress", at=past_start, deliver_notifications=False,
+                    components={ids["Primary database"]: "under_maintenance", ids["Backups"]: "under_maintenance"},
+                    body="The maintenance has started.")
+    inc.post_update(DEMO, done.id, status="completed", at=past_start + timedelta(minutes=95),
+                    deliver_notifications=False, body="The upgrade is complete. Thank you for your patience.")
+    soon = (now + timedelta(days=3)).replace(hour=1, minute=0, second=0, microsecond=0)
+    maint.schedule_maintenance(DEMO, name="Search cluster migration", scheduled_for=soon,
+                               scheduled_until=soon + timedelta(hours=3), component_ids=[ids["Search"]],
+                               body="We are moving search to a new cluster. Search results may be incomplete "
+                                    "for up to 30 minutes during the window.", deliver_notifications=False)
+    return (f"{len(ids)} components in {len(GROUPS)} groups, {len(PAST_INCIDENTS) + 1} incidents, "
+            "2 maintenance windows")
