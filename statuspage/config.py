@@ -17,6 +17,15 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _number(name: str, default: str, kind=float):
+    """A numeric setting; a bad value stops start-up with one clear line instead of a traceback."""
+    raw = os.environ.get(name, default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SystemExit(f"statuspage: {name} must be a number, got {raw!r}") from None
+
+
 def ensure_instance_dir(path: Path) -> Path:
     """Create the instance directory if it is missing, or replace a file squatting on its name."""
     if path.exists() and not path.is_dir():
@@ -63,9 +72,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "SITE_NAME": env.get("STATUSPAGE_SITE_NAME", "Status"),
         "PUBLIC_URL": env.get("STATUSPAGE_PUBLIC_URL", "http://127.0.0.1:5000"),
         # Share of a day's down time that a partial outage counts for in uptime (major outage counts fully).
-        "UPTIME_WEIGHT_MAJOR": float(env.get("STATUSPAGE_UPTIME_WEIGHT_MAJOR", "1.0")),
-        "UPTIME_WEIGHT_PARTIAL": float(env.get("STATUSPAGE_UPTIME_WEIGHT_PARTIAL", "0.3")),
-        "UPTIME_WEIGHT_DEGRADED": float(env.get("STATUSPAGE_UPTIME_WEIGHT_DEGRADED", "0.0")),
+        "UPTIME_WEIGHT_MAJOR": _number("STATUSPAGE_UPTIME_WEIGHT_MAJOR", "1.0"),
+        "UPTIME_WEIGHT_PARTIAL": _number("STATUSPAGE_UPTIME_WEIGHT_PARTIAL", "0.3"),
+        "UPTIME_WEIGHT_DEGRADED": _number("STATUSPAGE_UPTIME_WEIGHT_DEGRADED", "0.0"),
         "SMTP_URL": env.get("STATUSPAGE_SMTP_URL", ""),
         "SMS_URL": env.get("STATUSPAGE_SMS_URL", ""),
         "REDIS_URL": env.get("STATUSPAGE_REDIS_URL", ""),
@@ -80,7 +89,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": env.get("STATUSPAGE_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "SNAPSHOT_MAX_AGE": int(env.get("STATUSPAGE_SNAPSHOT_MAX_AGE", "10")),
+        "SNAPSHOT_MAX_AGE": _number("STATUSPAGE_SNAPSHOT_MAX_AGE", "10", int),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)

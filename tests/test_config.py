@@ -38,3 +38,11 @@ def test_environment_variables_configure_the_app(tmp_path, monkeypatch):
     assert config["SQLALCHEMY_DATABASE_URI"].endswith("x.db")
     assert config["SECRET_KEY"] == "k" * 40
     assert config["UPTIME_WEIGHT_PARTIAL"] == 0.5
+
+
+def test_a_bad_number_stops_start_up_with_one_clear_line(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("STATUSPAGE_SNAPSHOT_MAX_AGE", "ten")
+    with pytest.raises(SystemExit, match="STATUSPAGE_SNAPSHOT_MAX_AGE must be a number, got 'ten'"):
+        build_config({"INSTANCE_PATH": str(tmp_path / "i")})
