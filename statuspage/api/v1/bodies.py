@@ -1,0 +1,196 @@
+"""Request bodies of the management API: the resource envelope and typed, validated fields.
+
+A body is JSON wrapped in the resource's name (``{"incident": {...}}``) or form-encoded with the same shape
+in brackets (``incident[name]=...``, ``incident[components][<id>]=major_outage``,
+``incident[component_ids][]=...``). Malformed JSON is 400; a missing envelope, a wrong type or an unknown
+value is a ``DomainError`` (422) naming the field. Fields the API does not know are ignored, as Statuspage
+clients send some (``wants_twitter_update``).
+"""
+import re
+from datetime import UTC, datetime
+
+from flask import abort, request
+
+from ...domain.recording import DomainError
+from ...extensions import db
+from ...models import COMPONENT_STATUSES, Component
+
+_BRACKETS = re.compile(r"\[([^\]]*)\]")
+TRUE = ("true", "1", "yes", "on")
+FALSE = ("false", "0", "no", "off", "")
+MAX_PER_PAGE = 100
+
+
+def _form_path(key: str) -> list[str]:
+    head, _, rest = key.partition("[")
+    return [head] + _BRACKETS.findall("[" + rest) if rest else [head]
+
+
+def parse_form(form) -> dict:
+    """Nest ``a[b][c]=v`` keys into dicts; ``a[b][]=v`` collects a list."""
+    document: dict = {}
+    for key in form:
+        path = _form_path(key)
+        values = form.getlist(key)
+        node = document
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        last = path[-1]
+        if last == "" and len(path) > 1:  # a[b][] = list under b
+            parent = document
+            for part in path[:-2]:
+                parent = parent[part]
+            parent[path[-2]] = values
+        else:
+            node[last] = values if len(values) > 1 else values[0]
+    return document
+
+
+def document() -> dict:
+    """The whole request body as a dict (JSON object or nested form)."""
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        if not raw.strip():
+            return {}
+        data = request.get_json(silent=True)
+        if data is None:
+            abort(400, "The request body is not valid JSON.")
+        if not isinstance(data, dict):
+            raise DomainError("the body must be a JSON object", field="body")
+        return data
+    return parse_form(request.form)
+
+
+def envelope(name: str, doc: dict | None = None) -> dict:
+    """The resource object under ``name``; 422 when it is missing or not an object."""
+    doc = document() if doc is None else doc
+    inner = doc.get(name)
+    if not isinstance(inner, dict):
+        raise DomainError(f"wrap the fields in {name!r}: {{\"{name}\": {{...}}}} or {name}[field]=...",
+                          field=name)
+    return inner
+
+
+def text(obj: dict, key: str, max_length: int | None = None) -> str | None:
+    """A string field; None when absent (null is kept as absent)."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise DomainError(f"{key} must be text", field=key)
+    if max_length and len(value) > max_length:
+        raise DomainError(f"{key} is longer than {max_length} characters", field=key)
+    return value
+
+
+def boolean(obj: dict, key: str) -> bool | None:
+    """true/false, or the words a form sends (true, false, 1, 0); None when absent."""
+    value = obj.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE + FALSE:
+        return value.strip().lower() in TRUE
+    raise DomainError(f"{key} must be true or false", field=key)
+
+
+def timestamp(obj: dict, key: str) -> datetime | None:
+    """An ISO-8601 date and time (``Z`` or an offset; none means UTC); None when absent."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise DomainError(f"{key} must be an ISO-8601 date and time", field=key)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError(f"{key} must be an ISO-8601 date and time like 2026-05-01T22:00:00Z",
+                          field=key) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def choice(obj: dict, key: str, allowed: tuple) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if value not in allowed:
+        raise DomainError(f"unknown {key} {value!r}; use one of {', '.join(allowed)}", field=key)
+    return value
+
+
+def mapping(obj: dict, key: str) -> dict | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise DomainError(f"{key} must be an object", field=key)
+    return value
+
+
+def id_list(obj: dict, key: str) -> list[str] | None:
+    """A list of ids (a form's single value counts as a list of one); None when absent."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value] if value else []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DomainError(f"{key} must be a list of ids", field=key)
+    return list(dict.fromkeys(value))
+
+
+def check_component_ids(ids, field: str) -> list[str]:
+    """Every id must name an existing component (422 naming ``field`` otherwise)."""
+    ids = list(ids)
+    if not ids:
+        return ids
+    found = set(db.session.scalars(db.select(Component.id).where(Component.id.in_(ids))))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise DomainError(f"no component with id {missing[0]!r}", field=field)
+    return ids
+
+
+def component_statuses(obj: dict, key: str = "components") -> dict[str, str] | None:
+    """A map of existing component id to component status; None when absent."""
+    value = mapping(obj, key)
+    if value is None:
+        return None
+    for status in value.values():
+        if status not in COMPONENT_STATUSES:
+            raise DomainError(f"unknown component status {status!r}; use one of "
+                              f"{', '.join(COMPONENT_STATUSES)}", field=key)
+    check_component_ids(value, key)
+    return {str(k): v for k, v in value.items()}
+
+
+def pagination() -> tuple[int, int]:
+    """``page`` (from 1) and ``per_page``/``limit`` (1..100, default 100) from the query string."""
+    values = {}
+    for name, default in (("page", 1), ("per_page", None), ("limit", None)):
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            values[name] = default
+            continue
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            raise DomainError(f"{name} must be a whole number", field=name) from None
+        if values[name] < 1:
+            raise DomainError(f"{name} must be 1 or more", field=name)
+    per_page = min(values["per_page"] or values["limit"] or MAX_PER_PAGE, MAX_PER_PAGE)
+    return values["page"], per_page
+
+
+def if_match_revision() -> int | None:
+    """The revision in ``If-Match`` (a number, quoted or not) for optimistic concurrency; None if absent."""
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw or raw == "*":
+        return None
+    raw = raw.removeprefix("W/").strip('"')
+    try:
+        return int(raw)
+    except ValueError:
+        raise DomainError("If-Match must be the revision number from the ETag", field="If-Match") from None
