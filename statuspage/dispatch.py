@@ -1,7 +1,38 @@
 """The outbox. ``enqueue`` runs inside the writer's transaction and only adds one row, whatever the number
-of subscribers; workers expand, claim and deliver later."""
+of subscribers; workers expand, claim and deliver later.
+
+Life of a delivery: ``expand_events`` inserts one ``pending`` row per matching subscriber (unique per
+event+subscriber, so expansion can be retried); ``claim_due`` moves due rows to ``claimed`` with a lease and
+commits before any network I/O; ``record_results`` marks each ``sent``, back to ``pending`` later (exponential
+backoff, full jitter) or ``dead`` with the reason; ``release_expired_leases`` hands rows of a vanished worker
+back to ``pending``. Delivery is at-least-once: webhooks carry ``idempotency_key`` so receivers can dedupe.
+"""
+import os
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .domain.recording import SYSTEM, DomainError, NotFound, change, record
 from .extensions import db
-from .models import Incident, IncidentUpdate, NotificationEvent
+from .models import (
+    Delivery,
+    Incident,
+    IncidentComponent,
+    IncidentUpdate,
+    NotificationEvent,
+    Subscriber,
+    SubscriberComponent,
+)
+from .models.columns import utcnow
+from .models.outbox import DELIVERY_STATES
+
+IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
+DEFAULTS = {"RETRY_BASE_SECONDS": 15.0, "RETRY_MAX_SECONDS": 3600.0, "MAX_ATTEMPTS": 10,
+            "LEASE_SECONDS": 120.0}
 
 
 def enqueue(kind: str, incident: Incident | None, update: IncidentUpdate | None,
@@ -12,3 +43,266 @@ def enqueue(kind: str, incident: Incident | None, update: IncidentUpdate | None,
                               payload=payload or {})
     db.session.add(event)
     return event
+
+
+def setting(name: str) -> float:
+    """A delivery setting: app config ``name``, else env ``STATUSPAGE_<name>``, else the default."""
+    value = current_app.config.get(name)
+    if value is None:
+        value = os.environ.get(f"STATUSPAGE_{name}") or DEFAULTS[name]
+    return type(DEFAULTS[name])(value)
+
+
+def idempotency_key(event_id: int, subscriber_public_id: str) -> str:
+    """Stable for one delivery across retries and workers, so a receiver can drop duplicates."""
+    return f"{event_id}-{subscriber_public_id}"
+
+
+# --- expansion -------------------------------------------------------------------------------------------
+
+def available_channels() -> list[str]:
+    """Channels this installation can send on: email needs an SMTP URL, SMS an SMS provider URL."""
+    channels = ["chat", "webhook"]
+    if current_app.config.get("SMTP_URL"):
+        channels.append("email")
+    if current_app.config.get("SMS_URL"):
+        channels.append("sms")
+    return channels
+
+
+def audience_filter(event: NotificationEvent, incident: Incident | None):
+    """A WHERE clause on Subscriber for who should hear of ``event`` (None for a targeted event)."""
+    update_row = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
+    internal = (incident is not None and incident.visibility == "internal") or (
+        update_row is not None and update_row.visibility == "internal")
+    clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None),
+               Subscriber.channel.in_(available_channels())]
+    if internal:
+        clauses.append(Subscriber.audience == "internal")
+    if incident is not None:
+        component_ids = select(IncidentComponent.component_id).where(
+            IncidentComponent.incident_id == incident.id)
+        if db.session.execute(component_ids.limit(1)).first() is not None:
+            follows = exists().where(SubscriberComponent.subscriber_id == Subscriber.id,
+                                     SubscriberComponent.component_id.in_(component_ids))
+            clauses.append(or_(Subscriber.all_components.is_(True), follows))
+        if not incident.is_maintenance:
+            rank = IMPACT_RANK.get(incident.impact, 0)
+            clauses.append(Subscriber.min_impact.in_([i for i, r in IMPACT_RANK.items() if r <= rank]))
+    return clauses
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Delivery).on_conflict_do_nothing(index_elements=["event_id", "subscriber_id"])
+    db.session.execute(statement, rows)
+
+
+def _delivery_rows(event_id: int, subscriber_ids, now: datetime) -> list[dict]:
+    return [{"event_id": event_id, "subscriber_id": sid, "state": "pending", "attempts": 0,
+             "next_attempt_at": now, "created_at": now, "updated_at": now} for sid in subscriber_ids]
+
+
+def _next_event() -> NotificationEvent | None:
+    query = (select(NotificationEvent).where(NotificationEvent.expanded_at.is_(None))
+             .order_by(NotificationEvent.id).limit(1))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # one worker expands an event at a time
+    return db.session.scalars(query).first()
+
+
+def expand_events(batch_size: int = 1000, max_batches: int | None = None) -> int:
+    """Turn unexpanded events into pending deliveries, ``batch_size`` subscribers per transaction.
+
+    Progress is kept in ``event.expand_cursor`` (last subscriber id done), so a crash resumes where it
+    stopped; duplicates are ignored by the unique (event, subscriber) constraint. Returns rows inserted.
+    """
+    inserted = batches = 0
+    while max_batches is None or batches < max_batches:
+        event = _next_event()
+        if event is None:
+            db.session.rollback()
+            return inserted
+        now = utcnow()
+        batches += 1
+        if event.subscriber_id is not None:  # aimed at one subscriber (confirmation): no filter
+            _insert_ignoring_duplicates(_delivery_rows(event.id, [event.subscriber_id], now))
+            inserted += 1
+            event.expanded_at = now
+            db.session.commit()
+            continue
+        incident = db.session.get(Incident, event.incident_id) if event.incident_id else None
+        if incident is None and event.kind.startswith(("incident.", "maintenance.")):
+            event.expanded_at = now  # the incident was deleted before anyone was told
+            db.session.commit()
+            continue
+        matching = audience_filter(event, incident)
+        ids = db.session.scalars(select(Subscriber.id).where(Subscriber.id > event.expand_cursor, *matching)
+                                 .order_by(Subscriber.id).limit(batch_size)).all()
+        if ids:
+            _insert_ignoring_duplicates(_delivery_rows(event.id, ids, now))
+            inserted += len(ids)
+            event.expand_cursor = ids[-1]
+        if len(ids) < batch_size:
+            event.expanded_at = now
+        db.session.commit()
+    return inserted
+
+
+# --- claiming and results --------------------------------------------------------------------------------
+
+def claim_due(worker_name: str, limit: int = 50, lease_seconds: float | None = None) -> list[int]:
+    """Claim up to ``limit`` due deliveries for ``worker_name`` and COMMIT; returns their ids.
+
+    One statement: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) on PostgreSQL, so concurrent
+    workers never claim the same row; SQLite runs it under its single write lock.
+    """
+    now = utcnow()
+    lease = now + timedelta(seconds=lease_seconds if lease_seconds is not None else setting("LEASE_SECONDS"))
+    due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
+           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit).with_for_update(skip_locked=True))
+    claimed = db.session.scalars(
+        update(Delivery).where(Delivery.id.in_(due.scalar_subquery()), Delivery.state == "pending")
+        .values(state="claimed", claimed_by=worker_name, lease_expires_at=lease, updated_at=now)
+        .returning(Delivery.id).execution_options(synchronize_session=False)).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Full jitter: uniform between 0 and min(max, base * 2^(attempts-1))."""
+    ceiling = min(setting("RETRY_MAX_SECONDS"), setting("RETRY_BASE_SECONDS") * 2 ** max(attempts - 1, 0))
+    return random.uniform(0, ceiling)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed delivery. ``blame_target``: the address itself is bad (404, invalid
+    number), so the subscriber is disabled as well."""
+
+    delivery_id: int
+    sent: bool
+    reason: str = ""
+    permanent: bool = False
+    blame_target: bool = False
+    skipped: bool = False  # not attempted (subscriber disabled meanwhile): discarded
+
+
+def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
+    """Record outcomes in one transaction. A row this worker no longer holds (its lease expired and it was
+    claimed again) is only updated when it was sent."""
+    now = utcnow()
+    max_attempts = int(setting("MAX_ATTEMPTS"))
+    for outcome in outcomes:
+        delivery = db.session.get(Delivery, outcome.delivery_id)
+        if delivery is None:
+            continue
+        if outcome.sent:
+            if delivery.state in ("pending", "claimed"):
+                delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
+                delivery.attempts += 1
+            continue
+        if delivery.state != "claimed" or delivery.claimed_by != worker_name:
+            continue
+        delivery.lease_expires_at = delivery.claimed_by = None
+        delivery.last_error = outcome.reason[:2000]
+        if outcome.skipped:
+            delivery.state = "discarded"
+            continue
+        delivery.attempts += 1
+        if outcome.permanent or delivery.attempts >= max_attempts:
+            delivery.state = "dead"
+            if not outcome.permanent:
+                delivery.last_error = f"gave up after {delivery.attempts} attempts: {outcome.reason}"[:2000]
+            if outcome.blame_target:
+                flag_subscriber(delivery.subscriber_id, outcome.reason)
+        else:
+            delivery.state = "pending"
+            delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
+    db.session.commit()
+
+
+def release_expired_leases(now: datetime | None = None) -> int:
+    """Claimed deliveries whose lease ran out (their worker died or hung) go back to pending; each such
+    expiry counts as an attempt so a message that kills workers ends up dead instead of looping."""
+    now = now or utcnow()
+    max_attempts = int(setting("MAX_ATTEMPTS"))
+    expired = (Delivery.state == "claimed", Delivery.lease_expires_at < now)
+    reason = "the worker holding it stopped before recording a result (lease expired)"
+    db.session.execute(update(Delivery).where(*expired, Delivery.attempts + 1 >= max_attempts)
+                       .values(state="dead", attempts=Delivery.attempts + 1, claimed_by=None,
+                               lease_expires_at=None, last_error=reason, updated_at=now)
+                       .execution_options(synchronize_session=False))
+    released = db.session.execute(
+        update(Delivery).where(*expired)
+        .values(state="pending", attempts=Delivery.attempts + 1, claimed_by=None, lease_expires_at=None,
+                next_attempt_at=now, last_error=reason, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return released
+
+
+def flag_subscriber(subscriber_id: int, reason: str) -> None:
+    """Disable a subscriber whose target refused permanently (404, 410, invalid number), audited."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.disabled_at is not None:
+        return
+    subscriber.disabled_at = utcnow()
+    subscriber.disabled_reason = f"delivery failed permanently: {reason}"[:500]
+    record(SYSTEM, "subscriber.disable", "subscriber", subscriber.id, f"{subscriber.channel} subscriber",
+           before={"disabled_at": None}, after={"disabled_at": subscriber.disabled_at,
+                                                "disabled_reason": subscriber.disabled_reason})
+
+
+# --- operator actions (admin console, CLI) --------------------------------------------------------------
+
+def _get_delivery(delivery_id) -> Delivery:
+    try:
+        delivery = db.session.get(Delivery, int(delivery_id))
+    except (TypeError, ValueError):
+        delivery = None
+    if delivery is None:
+        raise NotFound(f"no delivery with id {delivery_id!r}", field="delivery_id")
+    return delivery
+
+
+def _describe(delivery: Delivery) -> dict:
+    return {"state": delivery.state, "attempts": delivery.attempts, "last_error": delivery.last_error,
+            "event_id": delivery.event_id, "subscriber_id": delivery.subscriber_id}
+
+
+def retry_delivery(actor, delivery_id) -> Delivery:
+    """Send a dead or discarded delivery again now, with a fresh set of attempts (audited)."""
+    with change():
+        delivery = _get_delivery(delivery_id)
+        if delivery.state not in ("dead", "discarded"):
+            raise DomainError(f"only a dead or discarded delivery can be retried (it is {delivery.state})",
+                              field="state")
+        subscriber = db.session.get(Subscriber, delivery.subscriber_id)
+        if subscriber.disabled_at is not None:
+            raise DomainError("the subscriber is disabled; enable it before retrying", field="subscriber")
+        before = _describe(delivery)
+        delivery.state, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
+        record(actor, "delivery.retry", "delivery", delivery.id, f"delivery {delivery.id}", before=before,
+               after=_describe(delivery))
+    return delivery
+
+
+def discard_delivery(actor, delivery_id) -> Delivery:
+    """Give up on a pending or dead delivery: it will not be sent (audited)."""
+    with change():
+        delivery = _get_delivery(delivery_id)
+        if delivery.state not in ("pending", "dead"):
+            raise DomainError(f"only a pending or dead delivery can be discarded (it is {delivery.state})",
+                              field="state")
+        before = _describe(delivery)
+        delivery.state = "discarded"
+        record(actor, "delivery.discard", "delivery", delivery.id, f"delivery {delivery.id}", before=before,
+               after=_describe(delivery))
+    return delivery
+
+
+def delivery_counts() -> dict[str, int]:
+    """How many deliveries are in each state (for the console and ``statuspage deliveries``)."""
+    rows = db.session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+    return {state: 0 for state in DELIVERY_STATES} | {state: count for state, count in rows}
