@@ -1,2 +1,55 @@
-"""(to be written)"""
-from . import bp  # noqa: F401
+"""The console's first screen: what needs attention now (open incidents, maintenance, components not
+operational) and what changed lately (audit entries). Read-only; every role may see it."""
+from datetime import timedelta
+
+from flask import render_template, url_for
+from werkzeug.routing import BuildError
+
+from ...extensions import db
+from ...models import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    AuditEntry,
+    Component,
+    Incident,
+    Site,
+)
+from ...models.columns import utcnow
+from ..access import require
+from . import bp
+
+UPCOMING_WINDOW = timedelta(days=14)
+RECENT_AUDIT = 10
+
+
+def console_link(endpoint: str, **values) -> str | None:
+    """The URL of another console page, or None while that page does not exist (built by another area)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+@bp.route("/")
+@require("read")
+def dashboard():
+    now = utcnow()
+    open_incidents = db.session.scalars(
+        db.select(Incident).where(Incident.kind == "incident", Incident.status.in_(OPEN_INCIDENT_STATUSES))
+        .order_by(db.func.coalesce(Incident.priority, 99), Incident.started_at.desc())).all()
+    active_maintenance = db.session.scalars(
+        db.select(Incident).where(Incident.kind == "maintenance",
+                                  Incident.status.in_(ACTIVE_MAINTENANCE_STATUSES))
+        .order_by(Incident.scheduled_until)).all()
+    upcoming_maintenance = db.session.scalars(
+        db.select(Incident).where(Incident.kind == "maintenance", Incident.status == "scheduled",
+                                  Incident.scheduled_for <= now + UPCOMING_WINDOW)
+        .order_by(Incident.scheduled_for)).all()
+    troubled = db.session.scalars(
+        db.select(Component).where(Component.status != "operational").order_by(Component.name)).all()
+    recent = db.session.scalars(
+        db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(RECENT_AUDIT)).all()
+    return render_template(
+        "admin/dashboard.html", now=now, site=Site.get(), open_incidents=open_incidents,
+        active_maintenance=active_maintenance, upcoming_maintenance=upcoming_maintenance,
+        troubled=troubled, recent=recent, console_link=console_link)
