@@ -1,4 +1,5 @@
 """Blueprints that render HTML."""
+from ..feeds import bp as feeds_bp
 from . import admin, auth, public, subscribe
 
 
@@ -7,3 +8,4 @@ def init_app(app) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(subscribe.bp)
+    app.register_blueprint(feeds_bp)
