@@ -9,6 +9,7 @@ from .columns import UTCDateTime, new_id, utcnow
 
 CHANNELS = ("email", "sms", "chat", "webhook")
 AUDIENCES = ("public", "internal")
+SUBSCRIBER_STATES = ("unconfirmed", "active", "disabled")
 
 
 class Subscriber(db.Model):
@@ -23,6 +24,8 @@ class Subscriber(db.Model):
     min_impact: Mapped[str] = mapped_column(String(16), default="none")
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmation_code_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmation_attempts: Mapped[int] = mapped_column(Integer, default=0)  # wrong SMS codes entered
     secret: Mapped[str] = mapped_column(String(64), default="")  # HMAC key for webhook signatures
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -32,6 +35,18 @@ class Subscriber(db.Model):
     components: Mapped[list["SubscriberComponent"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def component_ids(self) -> list[str]:
+        """The components this subscriber follows; empty when it follows all of them."""
+        return [] if self.all_components else [link.component_id for link in self.components]
+
+    @property
+    def state(self) -> str:
+        """unconfirmed, active or disabled (Statuspage calls disabled "quarantined")."""
+        if self.disabled_at is not None:
+            return "disabled"
+        return "active" if self.confirmed_at is not None else "unconfirmed"
 
     __table_args__ = (
         UniqueConstraint("channel", "target", "audience", name="uq_subscriber_channel_target_audience"),

@@ -1,0 +1,93 @@
+"""Signed links that let a subscriber act without an account: confirm, manage, unsubscribe, enter an SMS code.
+
+A token carries the subscriber's ``public_id`` signed with the app's SECRET_KEY and a salt per purpose, so a
+manage token cannot confirm and a confirmation token cannot unsubscribe. Confirmation and code-entry
+tokens expire (CONFIRM_MAX_AGE, CODE_MAX_AGE); manage and unsubscribe tokens do not, as they sit in every
+message ever sent. SMS codes are stored only as an HMAC keyed by the SECRET_KEY.
+"""
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from ..extensions import db
+from ..models import Subscriber
+from .recording import DomainError, NotFound
+
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+CODE_MAX_AGE = 24 * 3600
+SALTS = {"manage": "subscriber-manage", "confirm": "subscriber-confirm", "code": "subscriber-code"}
+TIMED = {"confirm": CONFIRM_MAX_AGE, "code": CODE_MAX_AGE}
+
+
+class InvalidLink(DomainError):
+    """The link is damaged, expired, or meant for something else (400)."""
+
+    status_code = 400
+
+
+def _serializer(purpose: str):
+    secret = current_app.config["SECRET_KEY"]
+    if purpose in TIMED:
+        return URLSafeTimedSerializer(secret, salt=SALTS[purpose])
+    return URLSafeSerializer(secret, salt=SALTS[purpose])
+
+
+def make_token(subscriber: Subscriber, purpose: str) -> str:
+    """A signed token for ``purpose`` (manage, confirm or code) naming ``subscriber``."""
+    return _serializer(purpose).dumps(subscriber.public_id)
+
+
+def subscriber_for_token(token: str, purpose: str) -> Subscriber:
+    """The subscriber a valid token names. InvalidLink when the token is bad or expired; NotFound when it was
+    valid but the subscriber is gone (unsubscribed or deleted)."""
+    serializer = _serializer(purpose)
+    try:
+        if purpose in TIMED:
+            public_id = serializer.loads(token, max_age=TIMED[purpose])
+        else:
+            public_id = serializer.loads(token)
+    except SignatureExpired:
+        raise InvalidLink("This link has expired. Subscribe again to get a new one.", field="token") from None
+    except BadSignature:
+        raise InvalidLink("This link is not valid. Check that it was copied whole.", field="token") from None
+    subscriber = db.session.scalar(db.select(Subscriber).where(Subscriber.public_id == str(public_id)))
+    if subscriber is None:
+        raise NotFound("This subscription no longer exists: it was cancelled.", field="token")
+    return subscriber
+
+
+def absolute_url(path: str) -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def subscription_links(subscriber: Subscriber) -> dict[str, str]:
+    """Absolute links for messages to ``subscriber``: manage_url, unsubscribe_url (a page with one button),
+    unsubscribe_post_url (RFC 8058 one-click target for List-Unsubscribe) and confirm_url (expires in 7
+    days)."""
+    manage = make_token(subscriber, "manage")
+    return {
+        "manage_url": absolute_url(f"/subscriptions/{manage}"),
+        "unsubscribe_url": absolute_url(f"/subscriptions/{manage}/unsubscribe"),
+        "unsubscribe_post_url": absolute_url(f"/subscriptions/{manage}/unsubscribe"),
+        "confirm_url": absolute_url(f"/subscriptions/{make_token(subscriber, 'confirm')}/confirm"),
+    }
+
+
+def new_code() -> str:
+    """A six-digit confirmation code for SMS."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def code_hash(subscriber: Subscriber, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{subscriber.public_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def code_matches(subscriber: Subscriber, code: str) -> bool:
+    if not subscriber.confirmation_code_hash:
+        return False
+    cleaned = "".join(ch for ch in (code or "") if ch.isdigit())
+    return hmac.compare_digest(subscriber.confirmation_code_hash, code_hash(subscriber, cleaned))
