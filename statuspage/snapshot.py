@@ -23,6 +23,7 @@ class Snapshot:
     etag: str
     last_modified: datetime
     mimetype: str
+    rendered_at: float = 0.0
 
 
 _lock = threading.Lock()
@@ -44,16 +45,19 @@ def site_version() -> tuple[int, datetime]:
 
 
 def serve(key: tuple, render, mimetype: str = "text/html", max_age: int | None = None,
-          cors: bool = False) -> Response:
-    """Answer from the snapshot for ``key`` at the current version, rendering it first if needed."""
+          cors: bool = False, fresh_for: float | None = None) -> Response:
+    """Answer from the snapshot for ``key`` at the current version, rendering it first if needed.
+
+    ``fresh_for`` (seconds) also re-renders a snapshot older than that, for bodies that show the clock."""
     version, updated_at = site_version()
     full_key = (current_app.import_name, id(current_app), *key)
     snap = _cache.get(full_key)
-    if snap is None or snap.version != version:
+    stale = snap is not None and fresh_for is not None and time.monotonic() - snap.rendered_at > fresh_for
+    if snap is None or snap.version != version or stale:
         body = render()
         body = body.encode() if isinstance(body, str) else body
         etag = hashlib.sha256(body).hexdigest()[:32]
-        snap = Snapshot(version, body, etag, updated_at, mimetype)
+        snap = Snapshot(version, body, etag, updated_at, mimetype, time.monotonic())
         with _lock:
             _cache[full_key] = snap
     max_age = current_app.config["SNAPSHOT_MAX_AGE"] if max_age is None else max_age
