@@ -1,4 +1,169 @@
-"""The public status page, incident history and incident pages."""
-from flask import Blueprint
+"""The public status page, incident history and incident pages, and the internal page for staff.
+
+Pages are rendered from ``load_overview(audience)`` and the visibility rules in ``domain.visibility``: the
+public routes only ever ask for the public audience; ``/internal`` asks for the internal one behind
+``require("read")``.
+The anonymous ``/`` is served from a snapshot rendered once per site version (ETag, 304).
+"""
+import math
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import snapshot
+from ..domain import visibility
+from ..domain.overview import incident_loader, load_overview
+from ..extensions import db
+from ..models import Incident, Site
+from ..rendering import zone
+from .access import require
 
 bp = Blueprint("public", __name__)
+
+HISTORY_PAGE_SIZE = 20
+# Re-render the snapshot at least this often so "today" on the uptime bars and running durations move on
+# even when nothing is written.
+INDEX_FRESH_FOR = 300
+
+
+@bp.app_context_processor
+def branding() -> dict:
+    """The site's name and branding for every template (falls back to the configured name)."""
+    try:
+        site = db.session.get(Site, 1)
+    except SQLAlchemyError:  # an error page must still render when the database is down
+        db.session.rollback()
+        site = None
+    return {"site_name": site.name if site else current_app.config.get("SITE_NAME", "Status"),
+            "site_logo_url": site.logo_url if site else "",
+            "site_accent": _safe_colour(site.accent_color if site else ""),
+            "site_time_zone": site.time_zone if site else "UTC"}
+
+
+def _safe_colour(value: str | None) -> str:
+    """A #rrggbb colour, or the default accent when the stored value is anything else."""
+    value = (value or "").strip()
+    if len(value) == 7 and value[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in value[1:]):
+        return value
+    return "#1f6feb"
+
+
+@bp.app_template_filter("uptime_percent")
+def uptime_percent(value: float | None) -> str:
+    """An uptime percentage for people: '100%', '99.95%', '75%'; never '100%' when anything was down
+    (rounded down to two decimals)."""
+    if value is None:
+        return "No data"
+    if value >= 100:
+        return "100%"
+    return f"{math.floor(value * 100) / 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def _component_percent(uptime) -> float | None:
+    if uptime is None or uptime.observed_seconds <= 0:
+        return None
+    return 100 * (1 - uptime.down_seconds / uptime.observed_seconds)
+
+
+def _by_day(incidents: list[Incident], tz_name: str, today, days: int) -> list[tuple]:
+    """[(date, [incidents started that day])] for the last ``days`` days in the site's zone, newest first."""
+    tz = zone(tz_name)
+    buckets: dict = {today - timedelta(days=n): [] for n in range(days)}
+    for incident in incidents:
+        day = incident.started_at.astimezone(tz).date()
+        if day in buckets:
+            buckets[day].append(incident)
+    return sorted(buckets.items(), reverse=True)
+
+
+def render_overview(audience: str) -> str:
+    """The status page for ``audience`` as HTML."""
+    overview = load_overview(audience)
+    tz = zone(overview.site.time_zone)
+    today = overview.now.astimezone(tz).date()
+    listed = overview.open_incidents + overview.active_maintenance + overview.recent_incidents
+    recent_days = _by_day(sorted(listed, key=lambda i: i.started_at, reverse=True), overview.site.time_zone,
+                          today, 14)
+    percents = {cid: _component_percent(u) for cid, u in overview.uptime.items()}
+    return render_template("public/index.html", ov=overview, audience=audience, recent_days=recent_days,
+                           percents=percents, tz=overview.site.time_zone, today=today,
+                           visible_updates=visibility.visible_updates)
+
+
+@bp.get("/")
+def index():
+    """The public page; anonymous visitors get the per-version snapshot."""
+    if current_user.is_authenticated or session.get("_flashes"):
+        # Personal content (a flash message, the signed-in header) must never land in the shared snapshot.
+        return render_overview(visibility.PUBLIC)
+    return snapshot.serve(("index",), lambda: render_overview(visibility.PUBLIC), "text/html",
+                          fresh_for=INDEX_FRESH_FOR)
+
+
+@bp.get("/internal")
+@require("read")
+def internal():
+    """The same page for staff: internal components and incidents, internal notes, priorities."""
+    return render_overview(visibility.INTERNAL)
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        return 1
+    return number if 1 <= number <= 100_000 else 1
+
+
+@bp.get("/history")
+def history():
+    """Public incidents and maintenance, newest first, grouped by month, HISTORY_PAGE_SIZE a page."""
+    page = _page_number(request.args.get("page"))
+    where = [visibility.incident_filter(visibility.PUBLIC),
+             ~((Incident.kind == "maintenance") & (Incident.status == "scheduled"))]
+    total = db.session.scalar(select(func.count(Incident.id)).where(*where)) or 0
+    pages = max(1, math.ceil(total / HISTORY_PAGE_SIZE))
+    rows = db.session.scalars(
+        select(Incident).options(*incident_loader()).where(*where)
+        .order_by(Incident.started_at.desc(), Incident.id)
+        .limit(HISTORY_PAGE_SIZE).offset((page - 1) * HISTORY_PAGE_SIZE)).all()
+    site = Site.get()
+    tz = zone(site.time_zone)
+    months: list[tuple] = []
+    for incident in rows:
+        month = incident.started_at.astimezone(tz).strftime("%B %Y")
+        if not months or months[-1][0] != month:
+            months.append((month, []))
+        months[-1][1].append(incident)
+    return render_template("public/history.html", months=months, page=page, pages=pages, total=total,
+                           tz=site.time_zone, audience=visibility.PUBLIC,
+                           visible_updates=visibility.visible_updates)
+
+
+def _incident_page(incident_id: str, audience: str):
+    incident = db.session.get(Incident, incident_id) if len(incident_id) <= 16 else None
+    if incident is None or not visibility.can_see_incident(incident, audience):
+        abort(404)
+    site = Site.get()
+    components = visibility.visible_components_of(incident, audience)
+    visible_ids = {c.id for c in components}
+    updates = [(u, visibility.visible_affected_changes(u.affected_components, audience, visible_ids))
+               for u in visibility.visible_updates(incident, audience)]
+    return render_template("public/incident.html", incident=incident, updates=updates, components=components,
+                           tz=site.time_zone, audience=audience)
+
+
+@bp.get("/incidents/<incident_id>")
+def incident(incident_id: str):
+    """One public incident or maintenance with its public timeline; anything else is 404."""
+    return _incident_page(incident_id, visibility.PUBLIC)
+
+
+@bp.get("/internal/incidents/<incident_id>")
+@require("read")
+def internal_incident(incident_id: str):
+    """One incident as staff see it: internal notes and internal components included."""
+    return _incident_page(incident_id, visibility.INTERNAL)
