@@ -1,2 +1,239 @@
-"""(to be written)"""
-from . import bp  # noqa: F401
+"""Components and groups in the console: list, create, edit, set status, reorder, delete.
+
+Each view validates one form and calls one function of ``domain.components``; rule violations come back on
+their field, a stale revision re-renders the form with 409 and what the object looks like now.
+"""
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ...domain import components as domain
+from ...domain.recording import Conflict, DomainError
+from ...domain.status import COMPONENT_STATUS_LABEL
+from ...extensions import db
+from ...models import Component, ComponentGroup
+from ...web.access import require, web_actor
+from . import bp
+from .forms import (
+    STATUS_CHOICES,
+    ComponentForm,
+    ComponentStatusForm,
+    ConfirmForm,
+    GroupForm,
+    MoveForm,
+    show_domain_error,
+)
+
+
+def _groups() -> list[ComponentGroup]:
+    query = select(ComponentGroup).order_by(ComponentGroup.position, ComponentGroup.name)
+    return db.session.scalars(query).all()
+
+
+def _components() -> list[Component]:
+    return db.session.scalars(select(Component).order_by(Component.position, Component.name)).all()
+
+
+def _component_or_404(component_id: str) -> Component:
+    return db.get_or_404(Component, component_id, description="There is no such component.")
+
+
+def _group_or_404(group_id: str) -> ComponentGroup:
+    return db.get_or_404(ComponentGroup, group_id, description="There is no such group.")
+
+
+@bp.get("/components")
+@require("read")
+def components():
+    """Groups with their components, then ungrouped components, each with status and visibility."""
+    groups = _groups()
+    all_components = _components()
+    ungrouped = [c for c in all_components if c.group_id is None]
+    return render_template("admin/components.html", groups=groups, ungrouped=ungrouped,
+                           component_count=len(all_components), status_choices=STATUS_CHOICES)
+
+
+def _component_form(component: Component | None = None) -> ComponentForm:
+    form = ComponentForm(obj=component) if request.method == "GET" and component else ComponentForm()
+    form.group_id.choices = [("", "No group")] + [(g.id, g.name) for g in _groups()]
+    if request.method == "GET" and component is None and request.args.get("group"):
+        form.group_id.data = request.args["group"]
+    if request.method == "GET" and component is not None:
+        form.group_id.data = component.group_id or ""
+        form.revision.data = str(component.revision)
+    return form
+
+
+def _component_fields(form: ComponentForm) -> dict:
+    return {"name": form.name.data, "description": form.description.data or None,
+            "group_id": form.group_id.data or None, "status": form.status.data,
+            "visibility": form.visibility.data, "showcase": form.showcase.data,
+            "only_show_if_degraded": form.only_show_if_degraded.data, "start_date": form.start_date.data}
+
+
+@bp.route("/components/new", methods=["GET", "POST"])
+@require("manage")
+def component_new():
+    form = _component_form()
+    if form.validate_on_submit():
+        try:
+            component = domain.create_component(web_actor(), **_component_fields(form))
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Component “{component.name}” created.", "success")
+            return redirect(url_for("admin.components"))
+    return render_template("admin/component_form.html", form=form, component=None), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/components/<component_id>", methods=["GET", "POST"])
+@require("manage")
+def component_edit(component_id: str):
+    component = _component_or_404(component_id)
+    form = _component_form(component)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            domain.update_component(web_actor(), component.id, expected_revision=form.revision.data or None,
+                                    **_component_fields(form))
+        except Conflict as error:
+            conflict = error
+            db.session.refresh(component)
+            form.revision.data = str(component.revision)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Component “{component.name}” saved.", "success")
+            return redirect(url_for("admin.components"))
+    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
+    return render_template("admin/component_form.html", form=form, component=component,
+                           conflict=conflict), status
+
+
+@bp.post("/components/<component_id>/status")
+@require("manage")
+def component_status(component_id: str):
+    """The quick status select on the list: one change, recorded as manual."""
+    component = _component_or_404(component_id)
+    form = ComponentStatusForm()
+    if not form.validate_on_submit():
+        flash(f"Choose one of the listed statuses for “{component.name}”.", "error")
+        return redirect(url_for("admin.components"), 303)
+    domain.set_component_status(web_actor(), component.id, form.status.data)
+    flash(f"“{component.name}” is now {COMPONENT_STATUS_LABEL[form.status.data].lower()}.", "success")
+    return redirect(url_for("admin.components", _anchor=f"component-{component.id}"))
+
+
+def _moved(ids: list[str], object_id: str, direction: str) -> list[str]:
+    index = ids.index(object_id)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+    return ids
+
+
+@bp.post("/components/<component_id>/move")
+@require("manage")
+def component_move(component_id: str):
+    """Move a component one place up or down among its group's components (or the ungrouped ones)."""
+    component = _component_or_404(component_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        siblings = [c.id for c in _components() if c.group_id == component.group_id]
+        domain.reorder(web_actor(), "component", _moved(siblings, component.id, form.direction.data))
+    return redirect(url_for("admin.components", _anchor=f"component-{component.id}"))
+
+
+@bp.route("/components/<component_id>/delete", methods=["GET", "POST"])
+@require("manage")
+def component_delete(component_id: str):
+    component = _component_or_404(component_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        domain.delete_component(web_actor(), component.id)
+        flash(f"Component “{component.name}” deleted.", "success")
+        return redirect(url_for("admin.components"))
+    return render_template("admin/component_confirm.html", form=form,
+                           what=f"the component “{component.name}”",
+                           consequence="Its status history and uptime go with it.",
+                           back=url_for("admin.components"))
+
+
+def _group_form(group: ComponentGroup | None = None) -> GroupForm:
+    form = GroupForm(obj=group) if request.method == "GET" and group else GroupForm()
+    form.component_ids.choices = [
+        (c.id, c.name + (f" (now in {c.group.name})" if c.group and c.group is not group else ""))
+        for c in _components()]
+    if request.method == "GET" and group is not None:
+        form.component_ids.data = [c.id for c in group.components]
+        form.revision.data = str(group.revision)
+    return form
+
+
+def _group_fields(form: GroupForm) -> dict:
+    return {"name": form.name.data, "description": form.description.data or None,
+            "visibility": form.visibility.data, "collapsed": form.collapsed.data,
+            "component_ids": form.component_ids.data or []}
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@require("manage")
+def group_new():
+    form = _group_form()
+    if form.validate_on_submit():
+        try:
+            group = domain.create_group(web_actor(), **_group_fields(form))
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Group “{group.name}” created.", "success")
+            return redirect(url_for("admin.components"))
+    return render_template("admin/group_form.html", form=form, group=None), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/groups/<group_id>", methods=["GET", "POST"])
+@require("manage")
+def group_edit(group_id: str):
+    group = _group_or_404(group_id)
+    form = _group_form(group)
+    conflict = None
+    if form.validate_on_submit():
+        try:
+            domain.update_group(web_actor(), group.id, expected_revision=form.revision.data or None,
+                                **_group_fields(form))
+        except Conflict as error:
+            conflict = error
+            db.session.refresh(group)
+            form.revision.data = str(group.revision)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Group “{group.name}” saved.", "success")
+            return redirect(url_for("admin.components"))
+    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
+    return render_template("admin/group_form.html", form=form, group=group, conflict=conflict), status
+
+
+@bp.post("/groups/<group_id>/move")
+@require("manage")
+def group_move(group_id: str):
+    group = _group_or_404(group_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        domain.reorder(web_actor(), "group", _moved([g.id for g in _groups()], group.id, form.direction.data))
+    return redirect(url_for("admin.components", _anchor=f"group-{group.id}"))
+
+
+@bp.route("/groups/<group_id>/delete", methods=["GET", "POST"])
+@require("manage")
+def group_delete(group_id: str):
+    group = _group_or_404(group_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        domain.delete_group(web_actor(), group.id)
+        flash(f"Group “{group.name}” deleted; its components are now ungrouped.", "success")
+        return redirect(url_for("admin.components"))
+    return render_template("admin/component_confirm.html", form=form, what=f"the group “{group.name}”",
+                           consequence="Its components stay, without a group.",
+                           back=url_for("admin.components"))

@@ -1,2 +1,183 @@
-"""(to be written)"""
-from . import bp  # noqa: F401
+"""Incidents in the console: the list, opening one (blank or from a template), the detail page.
+
+The detail page's actions (updates, notes, resolving, editing, postmortem, deleting) live in
+``incident_actions``; both render the detail page through ``render_incident``.
+"""
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import case, select
+from sqlalchemy.orm import selectinload
+
+from ...domain import incidents as domain
+from ...domain.priority import priority_for
+from ...domain.recording import DomainError
+from ...extensions import db
+from ...models import CLOSED_STATUSES, Component, ComponentGroup, Incident, IncidentTemplate, Site, User
+from ...models.columns import utcnow
+from ...web.access import require, web_actor
+from . import bp
+from .forms import (
+    AFFECT_CHOICES,
+    RESOLVE_CHOICES,
+    UPDATE_COMPONENT_CHOICES,
+    IncidentEditForm,
+    IncidentForm,
+    NoteForm,
+    PostmortemForm,
+    ResolveForm,
+    UpdateForm,
+    optional_int,
+    posted_component_statuses,
+    show_domain_error,
+)
+
+LIST_LIMIT = 100
+
+
+def all_components() -> list[Component]:
+    """Every component, grouped components in their group's order first."""
+    rows = db.session.scalars(select(Component).outerjoin(ComponentGroup)
+                              .options(selectinload(Component.group))
+                              .order_by(ComponentGroup.position.is_(None), ComponentGroup.position,
+                                        Component.position, Component.name)).all()
+    return list(rows)
+
+
+def staff_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+@bp.get("/incidents")
+@require("read")
+def incidents():
+    """Unresolved incidents first (newest first), then recently closed ones; ``?show=open|resolved``."""
+    show = request.args.get("show", "all")
+    query = select(Incident).where(Incident.kind == "incident").options(selectinload(Incident.affected))
+    closed = Incident.status.in_(CLOSED_STATUSES)
+    if show == "open":
+        query = query.where(~closed)
+    elif show == "resolved":
+        query = query.where(closed)
+    rows = db.session.scalars(query.order_by(case((closed, 1), else_=0), Incident.started_at.desc())
+                              .limit(LIST_LIMIT)).all()
+    return render_template("admin/incidents.html", incidents=rows, show=show, now=utcnow(),
+                           owners=staff_names(i.owner_id for i in rows), tz=Site.get().time_zone)
+
+
+def _prefill_from_template(form: IncidentForm) -> dict[str, str]:
+    """Fill a blank form from ``?template=<id>``; returns the template's component statuses."""
+    template_id = request.args.get("template")
+    if not template_id:
+        return {}
+    template = db.session.get(IncidentTemplate, template_id)
+    if template is None:
+        flash("That template no longer exists; starting from a blank form.", "error")
+        return {}
+    form.name.data, form.body.data = template.name, template.body
+    if template.status in dict(form.status.choices):
+        form.status.data = template.status
+    if template.impact in dict(form.impact.choices):
+        form.impact.data = template.impact
+    return dict(template.components or {})
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@require("manage")
+def incident_new():
+    """Open an incident; the Preview button renders the Markdown and saves nothing."""
+    form = IncidentForm()
+    posted = request.method == "POST"
+    chosen = posted_component_statuses(request.form) if posted else _prefill_from_template(form)
+    preview = False
+    if form.is_submitted() and form.preview.data:
+        preview = True
+        form.validate()
+    elif form.validate_on_submit():
+        try:
+            incident = domain.open_incident(
+                web_actor(), name=form.name.data, status=form.status.data, impact=form.impact.data or None,
+                body=form.body.data, components=chosen, deliver_notifications=form.notify.data,
+                visibility=form.visibility.data, major=form.major.data,
+                itil_impact=optional_int(form.itil_impact.data),
+                itil_urgency=optional_int(form.itil_urgency.data))
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Incident “{incident.name}” opened"
+                  + (" and subscribers will be notified." if form.notify.data else "; nobody was notified."),
+                  "success")
+            return redirect(url_for("admin.incident", incident_id=incident.id))
+    levels = ("", "1", "2", "3")
+    priority = priority_for(optional_int(form.itil_impact.data), optional_int(form.itil_urgency.data)) \
+        if form.itil_impact.data in levels and form.itil_urgency.data in levels else None
+    failed = request.method == "POST" and not preview and (form.errors or form.form_errors)
+    templates = db.session.scalars(select(IncidentTemplate).order_by(IncidentTemplate.title)).all()
+    return render_template("admin/incident_new.html", form=form, components=all_components(), chosen=chosen,
+                           preview=preview, priority=priority, templates=templates,
+                           affect_choices=AFFECT_CHOICES), 422 if failed else 200
+
+
+def owner_choices() -> list[tuple[str, str]]:
+    managers = db.session.scalars(select(User).where(User.role.in_(("admin", "manager")),
+                                                     User.active.is_(True)).order_by(User.email))
+    return [("", "Nobody")] + [(str(u.id), u.display_name) for u in managers]
+
+
+def render_incident(incident: Incident, status: int = 200, conflict=None, **forms):
+    """The detail page with fresh forms, except those passed in (kept with what was typed and errors)."""
+    revision = str(incident.revision)
+    defaults = {
+        "update_form": lambda: UpdateForm(prefix="update", formdata=None, data={
+            "status": incident.status if incident.is_open else "monitoring"}),
+        "note_form": lambda: NoteForm(prefix="note", formdata=None),
+        "resolve_form": lambda: ResolveForm(prefix="resolve", formdata=None),
+        "edit_form": lambda: IncidentEditForm(prefix="edit", formdata=None, obj=incident),
+        "postmortem_form": lambda: PostmortemForm(prefix="pm", formdata=None,
+                                                  data={"body": incident.postmortem_body or ""}),
+    }
+    passed = {name for name, form in forms.items() if form is not None}
+    for name, build in defaults.items():
+        if name not in passed:
+            forms[name] = build()
+    for form in forms.values():
+        if hasattr(form, "revision"):
+            form.revision.data = revision
+    edit_form = forms["edit_form"]
+    edit_form.owner_id.choices = owner_choices()
+    if "edit_form" not in passed:
+        edit_form.owner_id.data = str(incident.owner_id or "")
+        edit_form.itil_impact.data = str(incident.itil_impact or "")
+        edit_form.itil_urgency.data = str(incident.itil_urgency or "")
+    names = staff_names([incident.owner_id] + [u.author_id for u in incident.updates])
+    components = all_components()
+    affected = {a.component_id: a.status for a in incident.affected}
+    posted = request.method == "POST"
+    return render_template(
+        "admin/incident_detail.html", incident=incident, components=components, affected=affected,
+        affected_components=[a.component for a in incident.affected],
+        component_names={c.id: c.name for c in components}, names=names, tz=Site.get().time_zone,
+        update_chosen=posted_component_statuses(request.form, "update-") if posted else affected,
+        resolve_chosen=posted_component_statuses(request.form, "resolve-") if posted else {},
+        update_choices=UPDATE_COMPONENT_CHOICES, resolve_choices=RESOLVE_CHOICES, conflict=conflict,
+        **forms), status
+
+
+def incident_or_404(incident_id: str, kind: str | None = "incident") -> Incident:
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or (kind and incident.kind != kind):
+        abort(404, "There is no such incident.")
+    return incident
+
+
+@bp.get("/incidents/<incident_id>")
+@require("read")
+def incident(incident_id: str):
+    incident = incident_or_404(incident_id, kind=None)
+    if incident.is_maintenance:
+        return redirect(url_for("admin.maintenance_detail", incident_id=incident.id))
+    return render_incident(incident)
+
+
+from . import incident_actions  # noqa: E402,F401  (routes on the same blueprint)
