@@ -236,7 +236,7 @@ def release_expired_leases(now: datetime | None = None) -> int:
     released = db.session.execute(
         update(Delivery).where(*expired)
         .values(state="pending", attempts=Delivery.attempts + 1, claimed_by=None, lease_expires_at=None,
-                next_attempt_at=now, last_error=reason, updated_at=now)
+                next_attempt_at=Delivery.lease_expires_at, last_error=reason, updated_at=now)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return released

@@ -1,3 +1,59 @@
-"""(to be written)"""
+"""``statuspage worker`` delivers notifications; ``statuspage deliveries`` lists what is queued or dead."""
+import logging
+import sys
 
-COMMANDS = []
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Delivery, NotificationEvent, Subscriber
+from ..models.outbox import DELIVERY_STATES
+
+
+@click.command("worker")
+@click.option("--name", default=None, help="Name shown in heartbeats (default: host-pid).")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 128),
+              help="Messages sent in parallel by this process.")
+@click.option("--poll-interval", default=1.0, show_default=True, type=click.FloatRange(0.05, 60))
+@click.option("--lease-seconds", default=None, type=click.FloatRange(1, 3600),
+              help="How long a claim lasts before another worker may take it over.")
+@with_appcontext
+def worker_command(name, once, concurrency, poll_interval, lease_seconds):
+    """Expand events, send due deliveries, run the maintenance clock; stops cleanly on SIGTERM/Ctrl-C."""
+    from ..worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    click.echo(f"worker started (concurrency {concurrency})", err=True)
+    totals = run_worker(app, name=name, once=once, poll_interval=poll_interval, concurrency=concurrency,
+                        lease_seconds=lease_seconds)
+    click.echo(f"worker stopped after {totals['passes']} passes, {totals['handled']} items handled", err=True)
+
+
+@click.command("deliveries")
+@click.option("--state", type=click.Choice(DELIVERY_STATES), default=None, help="Only this state.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000))
+@with_appcontext
+def deliveries_command(state, limit):
+    """Count deliveries by state and list the most recent ones (e.g. --state dead)."""
+    from ..dispatch import delivery_counts
+
+    counts = delivery_counts()
+    click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))
+    query = (select(Delivery, NotificationEvent.kind, Subscriber.channel, Subscriber.target)
+             .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
+             .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+             .order_by(Delivery.updated_at.desc(), Delivery.id.desc()).limit(limit))
+    if state:
+        query = query.where(Delivery.state == state)
+    for delivery, kind, channel, target in db.session.execute(query):
+        error = f"  {delivery.last_error}" if delivery.last_error else ""
+        click.echo(f"{delivery.id}\t{delivery.state}\t{kind}\t{channel}:{target}\t"
+                   f"attempts={delivery.attempts}{error}")
+
+
+COMMANDS = [worker_command, deliveries_command]

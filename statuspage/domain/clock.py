@@ -1,0 +1,94 @@
+"""The worker's clock: what happens because time passed, not because someone clicked.
+
+- a scheduled maintenance with auto-start begins at ``scheduled_for`` (its components go under maintenance);
+- one with auto-complete ends at ``scheduled_until``;
+- a reminder goes out ``remind_minutes_before`` the start, once.
+
+Safe with several workers: transitions go through ``post_update`` with the revision read here, so a second
+worker racing on the same window gets a Conflict (or a stale-row error) and skips it; reminders are claimed
+with ``UPDATE … WHERE reminded_at IS NULL`` in the same transaction as their outbox event.
+"""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import dispatch
+from ..extensions import db
+from ..models import Incident
+from ..models.columns import utcnow
+from .incidents import post_update, resolve_incident
+from .recording import SYSTEM, DomainError
+
+STARTED_BODY = "The scheduled maintenance is now in progress."
+COMPLETED_BODY = "The scheduled maintenance has been completed."
+MAX_REMIND_MINUTES = 7 * 24 * 60
+
+
+def _due(*conditions) -> list[tuple[str, int]]:
+    rows = db.session.execute(select(Incident.id, Incident.revision)
+                              .where(Incident.kind == "maintenance", *conditions)
+                              .order_by(Incident.scheduled_for)).all()
+    db.session.rollback()  # end the read transaction; each transition commits its own
+    return [(row.id, row.revision) for row in rows]
+
+
+def _transition(apply) -> bool:
+    """Run one transition; False when another worker (or a person) changed the window first."""
+    try:
+        apply()
+    except (DomainError, StaleDataError):
+        db.session.rollback()
+        return False
+    return True
+
+
+def start_due_windows(now: datetime) -> int:
+    started = 0
+    for incident_id, revision in _due(Incident.status == "scheduled", Incident.scheduled_auto_in_progress,
+                                      Incident.scheduled_for <= now):
+        incident = db.session.get(Incident, incident_id)
+        components = {link.component_id: "under_maintenance" for link in incident.affected}
+        started += _transition(lambda i=incident_id, c=components, r=revision: post_update(
+            SYSTEM, i, status="in_progress", body=STARTED_BODY, components=c, expected_revision=r))
+    return started
+
+
+def complete_due_windows(now: datetime) -> int:
+    completed = 0
+    for incident_id, revision in _due(Incident.status.in_(("in_progress", "verifying")),
+                                      Incident.scheduled_auto_completed, Incident.scheduled_until <= now):
+        completed += _transition(lambda i=incident_id, r=revision: resolve_incident(
+            SYSTEM, i, body=COMPLETED_BODY, expected_revision=r))
+    return completed
+
+
+def send_due_reminders(now: datetime) -> int:
+    """Enqueue ``maintenance.reminder`` once per window, in the transaction that sets ``reminded_at``."""
+    sent = 0
+    candidates = db.session.execute(
+        select(Incident.id, Incident.scheduled_for, Incident.remind_minutes_before)
+        .where(Incident.kind == "maintenance", Incident.status == "scheduled",
+               Incident.scheduled_remind_prior, Incident.reminded_at.is_(None), Incident.scheduled_for > now,
+               Incident.scheduled_for <= now + timedelta(minutes=MAX_REMIND_MINUTES))).all()
+    db.session.rollback()
+    for incident_id, scheduled_for, minutes in candidates:
+        if now < scheduled_for - timedelta(minutes=minutes or 0):
+            continue
+        claimed = db.session.execute(
+            update(Incident).where(Incident.id == incident_id, Incident.reminded_at.is_(None))
+            .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            db.session.rollback()
+            continue
+        dispatch.enqueue("maintenance.reminder", db.session.get(Incident, incident_id), None)
+        db.session.commit()
+        sent += 1
+    return sent
+
+
+def tick(now: datetime | None = None) -> dict[str, int]:
+    """Apply everything due at ``now`` (default: the current time); returns what was done."""
+    now = now or utcnow()
+    return {"started": start_due_windows(now), "completed": complete_due_windows(now),
+            "reminded": send_due_reminders(now)}

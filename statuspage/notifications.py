@@ -1,0 +1,117 @@
+"""The context a notification template receives, built for one subscriber and already trimmed to what the
+subscriber's audience may see (``domain.visibility``). ``notifiers`` render it; they never query.
+
+``EventContexts`` caches the audience-level part per (event, audience), so a batch of a thousand deliveries
+of one event costs one incident serialization per audience, not one per subscriber.
+"""
+from datetime import datetime
+
+from flask import current_app
+
+from .api.serializers import incident_json
+from .domain import visibility
+from .domain.priority import PRIORITY_LABEL
+from .domain.status import COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL
+from .domain.subscriptions import subscription_links
+from .extensions import db
+from .models import Incident, IncidentUpdate, NotificationEvent, Site, Subscriber, User
+from .rendering import render_markdown, zone
+
+LOCAL_FORMAT = "%d %b %Y, %H:%M %Z"
+
+
+def public_url() -> str:
+    return (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+
+
+def local(value: datetime | None, tz_name: str) -> str | None:
+    return value.astimezone(zone(tz_name)).strftime(LOCAL_FORMAT) if value else None
+
+
+def window_local(incident: Incident, tz_name: str) -> str | None:
+    """'02 Mar 2025, 22:00 – 23:30 CET' (or both dates when the window spans days)."""
+    if not incident.scheduled_for or not incident.scheduled_until:
+        return None
+    start = incident.scheduled_for.astimezone(zone(tz_name))
+    end = incident.scheduled_until.astimezone(zone(tz_name))
+    end_text = end.strftime("%H:%M %Z") if end.date() == start.date() else end.strftime(LOCAL_FORMAT)
+    return f"{start.strftime('%d %b %Y, %H:%M')} – {end_text}"
+
+
+def site_context(site: Site) -> dict:
+    return {"name": site.name, "url": site.url or public_url(), "time_zone": site.time_zone}
+
+
+def incident_context(incident: Incident, audience: str, site: Site) -> dict:
+    internal = audience == visibility.INTERNAL
+    components = visibility.visible_components_of(incident, audience)
+    status_by_id = {link.component_id: link.status for link in incident.affected}
+    owner = db.session.get(User, incident.owner_id) if internal and incident.owner_id else None
+    visible_ids = None if internal else {c.id for c in components}
+    return {
+        "id": incident.id, "name": incident.name, "kind": incident.kind, "status": incident.status,
+        "status_label": INCIDENT_STATUS_LABEL.get(incident.status, incident.status),
+        "impact": incident.impact, "impact_label": IMPACT_LABEL.get(incident.impact, incident.impact),
+        "url": f"{public_url()}/incidents/{incident.id}",
+        "started_at": incident.started_at, "resolved_at": incident.resolved_at,
+        "scheduled_for": incident.scheduled_for, "scheduled_until": incident.scheduled_until,
+        "window_local": window_local(incident, site.time_zone),
+        "components": [{"id": c.id, "name": c.name, "status": status_by_id.get(c.id, c.status),
+                        "status_label": COMPONENT_STATUS_LABEL.get(status_by_id.get(c.id, c.status), "")}
+                       for c in components],
+        "priority_label": PRIORITY_LABEL.get(incident.priority) if internal and incident.priority else None,
+        "owner": owner.display_name if owner else None,
+        "statuspage": incident_json(incident, audience, site.page_id, visible_ids),
+    }
+
+
+def update_context(update: IncidentUpdate, site: Site) -> dict:
+    return {
+        "id": update.id, "status": update.status,
+        "status_label": INCIDENT_STATUS_LABEL.get(update.status, update.status),
+        "body": update.body, "body_html": str(render_markdown(update.body)), "body_text": update.body,
+        "display_at": update.display_at, "display_at_local": local(update.display_at, site.time_zone),
+        "internal": update.visibility == "internal",
+    }
+
+
+def subscriber_context(subscriber: Subscriber, event: NotificationEvent) -> dict:
+    """Links signed for this subscriber (domain.subscriptions), and the SMS confirmation code if any."""
+    links = subscription_links(subscriber)
+    return {"id": subscriber.public_id, "channel": subscriber.channel, "audience": subscriber.audience,
+            **links, "confirm_code": (event.payload or {}).get("code")}
+
+
+class EventContexts:
+    """Builds per-subscriber contexts, caching the audience-level part of each event."""
+
+    def __init__(self):
+        self.site = Site.get()
+        self._cache: dict[tuple[int, str], dict] = {}
+
+    def base(self, event: NotificationEvent, audience: str) -> dict:
+        key = (event.id, audience)
+        if key not in self._cache:
+            incident = db.session.get(Incident, event.incident_id) if event.incident_id else None
+            update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
+            if incident is not None and not visibility.can_see_incident(incident, audience):
+                incident = None
+            if update is not None and audience == visibility.PUBLIC and not update.is_public:
+                update = None
+            self._cache[key] = {
+                "event": event.kind, "audience": audience, "site": site_context(self.site),
+                "incident": incident_context(incident, audience, self.site) if incident else None,
+                "update": update_context(update, self.site) if update else None,
+                "short_url": f"{public_url()}/incidents/{incident.id}" if incident else public_url() or None,
+                "payload": dict(event.payload or {}),
+            }
+        return self._cache[key]
+
+    def for_subscriber(self, event: NotificationEvent, subscriber: Subscriber) -> dict:
+        audience = visibility.INTERNAL if subscriber.audience == "internal" else visibility.PUBLIC
+        return self.base(event, audience) | {"subscriber": subscriber_context(subscriber, event)}
+
+
+def build_context(event: NotificationEvent, subscriber: Subscriber) -> dict:
+    """The template context of ``event`` for ``subscriber`` (one-off; the worker uses EventContexts)."""
+    return EventContexts().for_subscriber(event, subscriber)

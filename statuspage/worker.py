@@ -1,0 +1,203 @@
+"""The notification worker: heartbeat, leases, the clock, expansion, then claim → send → record, in a loop.
+
+Run it as ``statuspage worker`` (as many processes as you like on PostgreSQL, one on SQLite) or in a thread
+of the web process (``start_in_thread``, what ``make run`` does). Claims are committed before any network
+I/O; sending happens in a small thread pool that never touches the database.
+"""
+import logging
+import os
+import signal
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from . import dispatch
+from .dispatch import Outcome
+from .domain import clock
+from .extensions import db
+from .models import Delivery, NotificationEvent, Subscriber, WorkerHeartbeat
+from .models.columns import utcnow
+from .notifications import EventContexts
+
+log = logging.getLogger("statuspage.worker")
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notifications"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One message to one target, with everything a sender needs (no database access)."""
+
+    delivery_id: int
+    kind: str
+    channel: str
+    target: str
+    context: dict
+    idempotency_key: str
+    secret: str
+
+
+class DeliveryFailed(Exception):
+    """A sender's failure: ``permanent`` means retrying cannot help; ``blame_target`` that the address
+    itself is bad (the subscriber gets disabled)."""
+
+    def __init__(self, reason: str, permanent: bool = False, blame_target: bool | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.blame_target = permanent if blame_target is None else blame_target
+
+
+class NotifierSender:
+    """The real sender: ``notifiers.render`` then ``notifiers.send`` with this installation's settings."""
+
+    def __init__(self, config):
+        self.smtp_url = config.get("SMTP_URL", "")
+        self.sms_url = config.get("SMS_URL", "")
+        self.allow_loopback = bool(config.get("ALLOW_LOOPBACK_WEBHOOKS"))
+        self.timeout = float(config.get("SEND_TIMEOUT_SECONDS") or 10)
+
+    def __call__(self, job: Job) -> None:
+        from notifiers.render import render
+        from notifiers.send import SendConfig, TransportError, send
+
+        try:
+            message = render(job.kind, job.channel, job.context, str(TEMPLATE_DIR))
+        except Exception as exc:  # a template bug is ours, not the subscriber's: dead, subscriber kept
+            raise DeliveryFailed(f"could not render {job.kind} for {job.channel}: {exc}", permanent=True,
+                                 blame_target=False) from exc
+        config = SendConfig(smtp_url=self.smtp_url, sms_url=self.sms_url,
+                            allow_loopback_webhooks=self.allow_loopback, webhook_secret=job.secret,
+                            idempotency_key=job.idempotency_key, timeout=self.timeout)
+        try:
+            send(message, job.target, config)
+        except TransportError as exc:
+            raise DeliveryFailed(str(getattr(exc, "reason", exc)), permanent=bool(exc.permanent)) from exc
+
+
+def attempt(sender, job: Job) -> Outcome:
+    """Send one job and say what happened; never raises."""
+    try:
+        sender(job)
+    except DeliveryFailed as exc:
+        return Outcome(job.delivery_id, sent=False, reason=exc.reason, permanent=exc.permanent,
+                       blame_target=exc.blame_target)
+    except Exception as exc:  # anything unexpected is treated as transient and retried with backoff
+        return Outcome(job.delivery_id, sent=False, reason=f"{type(exc).__name__}: {exc}")
+    return Outcome(job.delivery_id, sent=True)
+
+
+def load_jobs(ids: list[int]) -> tuple[list[Job], list[Outcome]]:
+    """Jobs for claimed deliveries; deliveries to subscribers disabled meanwhile are skipped."""
+    rows = db.session.execute(
+        select(Delivery.id, NotificationEvent, Subscriber)
+        .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
+    contexts = EventContexts()
+    jobs, skipped = [], []
+    for delivery_id, event, subscriber in rows:
+        if subscriber.disabled_at is not None:
+            skipped.append(Outcome(delivery_id, sent=False, skipped=True,
+                                   reason=f"subscriber disabled: {subscriber.disabled_reason or ''}"))
+            continue
+        jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target,
+                        contexts.for_subscriber(event, subscriber),
+                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or ""))
+    db.session.commit()
+    return jobs, skipped
+
+
+def beat(name: str, info: str) -> None:
+    heartbeat = db.session.get(WorkerHeartbeat, name)
+    if heartbeat is None:
+        heartbeat = WorkerHeartbeat(name=name, started_at=utcnow())
+        db.session.add(heartbeat)
+    heartbeat.seen_at, heartbeat.info = utcnow(), info
+    db.session.commit()
+
+
+def work_once(name: str, pool: ThreadPoolExecutor, sender, batch: int, lease_seconds: float | None) -> int:
+    """One pass: leases, clock, expansion, one claimed batch sent and recorded. Returns work done."""
+    dispatch.release_expired_leases()
+    try:
+        clock.tick()
+    except Exception:
+        db.session.rollback()
+        log.exception("the maintenance clock failed; deliveries carry on")
+    expanded = dispatch.expand_events()
+    ids = dispatch.claim_due(name, batch, lease_seconds)
+    if not ids:
+        return expanded
+    jobs, outcomes = load_jobs(ids)
+    outcomes += list(pool.map(lambda job: attempt(sender, job), jobs))
+    dispatch.record_results(name, outcomes)
+    return expanded + len(ids)
+
+
+def run_worker(app, name: str | None = None, once: bool = False, stop_event: threading.Event | None = None,
+               poll_interval: float = 1.0, batch: int | None = None, concurrency: int = 8, sender=None,
+               lease_seconds: float | None = None) -> dict:
+    """Deliver until stopped (SIGTERM/SIGINT or ``stop_event``), or with ``once`` until nothing is due.
+
+    ``sender(job)`` sends one Job or raises (DeliveryFailed, or anything: transient); the default renders
+    and sends through ``notifiers``. Returns {"passes", "handled"} counts.
+    """
+    name = name or f"{socket.gethostname()}-{os.getpid()}"
+    stop_event = stop_event or threading.Event()
+    batch = batch or concurrency * 4
+    restore = _install_signal_handlers(stop_event)
+    totals = {"passes": 0, "handled": 0}
+    try:
+        with app.app_context(), ThreadPoolExecutor(concurrency, thread_name_prefix="send") as pool:
+            sender = sender or NotifierSender(app.config)
+            while not stop_event.is_set():
+                try:
+                    beat(name, f"pid={os.getpid()} handled={totals['handled']}")
+                    done = work_once(name, pool, sender, batch, lease_seconds)
+                except Exception:  # database gone, lock timeout...: log, wait, try again
+                    db.session.rollback()
+                    log.exception("worker pass failed; retrying in %.1fs", poll_interval)
+                    done = 0
+                    if once:
+                        raise
+                finally:
+                    db.session.remove()
+                totals["passes"] += 1
+                totals["handled"] += done
+                if not done:
+                    if once:
+                        break
+                    stop_event.wait(poll_interval)
+    finally:
+        restore()
+    return totals
+
+
+def _install_signal_handlers(stop_event: threading.Event):
+    """SIGTERM/SIGINT finish the current batch, then stop (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop_event.set())
+    return lambda: [signal.signal(sig, handler) for sig, handler in previous.items()]
+
+
+_thread: threading.Thread | None = None
+_thread_lock = threading.Lock()
+
+
+def start_in_thread(app) -> threading.Thread:
+    """Run one worker in a daemon thread of this process (for ``make run``); a second call is a no-op."""
+    global _thread
+    with _thread_lock:
+        if _thread is None or not _thread.is_alive():
+            name = f"{socket.gethostname()}-{os.getpid()}-web"
+            _thread = threading.Thread(target=run_worker, args=(app,), kwargs={"name": name},
+                                       name="statuspage-worker", daemon=True)
+            _thread.start()
+        return _thread
