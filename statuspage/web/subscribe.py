@@ -1,4 +1,148 @@
-"""Subscribing, confirming, managing preferences and unsubscribing."""
-from flask import Blueprint
+"""Subscribing, confirming, managing preferences and unsubscribing: the public pages, no account needed.
+
+Links carry signed tokens (``domain.subscription_tokens``). A bad or expired link shows a friendly page (400,
+or 404 when the subscription is gone), never an error trace. The unsubscribe POST is CSRF-exempt so that mail
+clients can unsubscribe in one click (RFC 8058, body ``List-Unsubscribe=One-Click``). Form posts are rate
+limited per client.
+"""
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from ..domain import subscriptions
+from ..domain.recording import Actor, DomainError, NotFound
+from ..domain.subscription_tokens import InvalidLink, make_token, subscriber_for_token
+from ..extensions import csrf, limiter
+from .subscribe_forms import CodeForm, PreferencesForm, SubscribeForm, component_sections
 
 bp = Blueprint("subscribe", __name__)
+
+VISITOR = Actor(label="visitor", source="web")
+SUBSCRIBE_LIMIT = "10 per minute"
+
+
+def _subscriber_actor(subscriber) -> Actor:
+    return Actor(label=f"subscriber {subscriber.public_id}", source="web")
+
+
+def _link_problem(error: DomainError):
+    code = 404 if isinstance(error, NotFound) else 400
+    return render_template("subscribe/link_problem.html", message=error.message), code
+
+
+def _field_for(form, field: str | None):
+    return {"target": form.target_field() if hasattr(form, "target_field") else None,
+            "component_ids": form.components, "min_impact": form.min_impact,
+            "channel": getattr(form, "channel", None)}.get(field or "")
+
+
+def _show_error(form, error: DomainError) -> None:
+    """Put the domain's reason under the field it names (or on the form when it names none)."""
+    field = _field_for(form, error.field)
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors = list(field.errors) + [error.message]
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@limiter.limit(SUBSCRIBE_LIMIT, methods=["POST"])
+def index():
+    """The subscribe form: a channel (radio tabs), its target, components and minimum impact."""
+    available = subscriptions.available_channels()
+    form = SubscribeForm()
+    if request.method == "GET":
+        form.channel.data = next((c for c, ok in available.items() if ok), "chat")
+    form.offer(component_sections())
+    if form.validate_on_submit():
+        try:
+            result = subscriptions.subscribe(
+                form.channel.data, form.target_field().data or "", "public", form.component_ids(),
+                form.min_impact.data, actor=VISITOR, trusted=False)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            if result.subscriber.channel == "sms" and result.subscriber.confirmed_at is None:
+                return redirect(url_for(".code", token=make_token(result.subscriber, "code")))
+            return render_template("subscribe/subscribed.html", result=result,
+                                   subscriber=result.subscriber), 201 if result.created else 200
+    status = 422 if request.method == "POST" else 200
+    return render_template("subscribe/index.html", form=form, available=available), status
+
+
+@bp.route("/subscriptions/<token>/confirm")
+def confirm(token: str):
+    """Confirm an email subscription by the link it was sent."""
+    try:
+        subscriber = subscriptions.confirm(token, actor=VISITOR)
+    except DomainError as error:
+        return _link_problem(error)
+    return render_template("subscribe/confirmed.html", subscriber=subscriber,
+                           manage_token=make_token(subscriber, "manage"))
+
+
+@bp.route("/subscriptions/<token>/code", methods=["GET", "POST"])
+@limiter.limit(SUBSCRIBE_LIMIT, methods=["POST"])
+def code(token: str):
+    """Enter the code an SMS subscriber was sent."""
+    try:
+        subscriber = subscriber_for_token(token, "code")
+    except DomainError as error:
+        return _link_problem(error)
+    if subscriber.confirmed_at is not None:
+        return render_template("subscribe/code.html", subscriber=subscriber, form=None)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            subscriptions.confirm_code(subscriber, form.code.data, actor=_subscriber_actor(subscriber))
+        except DomainError as error:
+            form.code.errors = list(form.code.errors) + [error.message]
+        else:
+            return render_template("subscribe/confirmed.html", subscriber=subscriber,
+                                   manage_token=make_token(subscriber, "manage"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("subscribe/code.html", subscriber=subscriber, form=form), status
+
+
+@bp.route("/subscriptions/<token>", methods=["GET", "POST"])
+@limiter.limit(SUBSCRIBE_LIMIT, methods=["POST"])
+def manage(token: str):
+    """Change which components and which impacts a subscriber hears about."""
+    try:
+        subscriber = subscriber_for_token(token, "manage")
+    except DomainError as error:
+        return _link_problem(error)
+    form = PreferencesForm()
+    if request.method == "GET":
+        form.scope.data = "all" if subscriber.all_components else "some"
+        form.components.data = subscriber.component_ids
+        form.min_impact.data = subscriber.min_impact
+    form.offer(component_sections(subscriber.audience))
+    saved = False
+    if form.validate_on_submit():
+        try:
+            subscriptions.update_preferences(subscriber, form.component_ids(), form.min_impact.data,
+                                             actor=_subscriber_actor(subscriber))
+            saved = True
+        except DomainError as error:
+            _show_error(form, error)
+    status = 422 if request.method == "POST" and not saved else 200
+    return render_template("subscribe/manage.html", subscriber=subscriber, form=form, token=token,
+                           saved=saved), status
+
+
+@bp.route("/subscriptions/<token>/unsubscribe", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """GET: a page with one button. POST (that button, or a mail client's RFC 8058 one-click): unsubscribe.
+    A second POST is harmless: the subscription is already gone."""
+    try:
+        subscriber = subscriber_for_token(token, "manage")
+    except NotFound:
+        if request.method == "POST":
+            return render_template("subscribe/unsubscribed.html")
+        return render_template("subscribe/unsubscribed.html", already=True)
+    except InvalidLink as error:
+        return _link_problem(error)
+    if request.method == "GET":
+        return render_template("subscribe/unsubscribe.html", subscriber=subscriber, token=token)
+    subscriptions.unsubscribe(subscriber, actor=_subscriber_actor(subscriber))
+    return render_template("subscribe/unsubscribed.html")
