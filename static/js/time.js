@@ -2,14 +2,14 @@
    1. <time data-local> shows the time in the reader's zone (the site's zone stays in the title).
    2. Uptime bars get one tab stop each: arrow keys, Home and End move between days. */
 (function () {
-  var withTime = { dateStyle: "medium", timeStyle: "short" };
+  var style = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+                timeZoneName: "short" };
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   document.querySelectorAll("time[data-local]").forEach(function (el) {
     var when = new Date(el.getAttribute("datetime"));
     if (isNaN(when)) return;
     el.title = el.textContent;
-    el.textContent = when.toLocaleString(undefined, Object.assign({ timeZoneName: "short" }, withTime))
-      .replace(/ at /, ", ");
+    el.textContent = when.toLocaleString(undefined, style).replace(/ at /, ", ");
   });
   var note = document.querySelector("[data-zone-note]");
   if (note && zone) note.textContent = "Times are shown in your time zone (" + zone + ").";
