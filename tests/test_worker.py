@@ -1,0 +1,183 @@
+"""The worker end to end with real parts: a real SMTP server and HTTP sink on 127.0.0.1, real rendering and
+sending through ``notifiers``, a real database (SQLite, or PostgreSQL with two concurrent workers)."""
+import threading
+
+import pytest
+from conftest import PG_URL, require
+from sinks import HttpSink, wait_until
+from sqlalchemy import func, insert, select
+
+from statuspage import dispatch, worker
+from statuspage.domain.components import create_component
+from statuspage.domain.incidents import open_incident, post_update
+from statuspage.domain.recording import SYSTEM
+from statuspage.extensions import db
+from statuspage.models import Delivery, Subscriber, WorkerHeartbeat
+from statuspage.models.columns import new_id, utcnow
+from statuspage.worker import run_worker
+
+
+def subscribe(channel, target, audience="public"):
+    subscriber = Subscriber(channel=channel, target=target, audience=audience, confirmed_at=utcnow(),
+                            secret="webhook-secret")
+    db.session.add(subscriber)
+    db.session.commit()
+    return subscriber
+
+
+@pytest.fixture
+def wired(app, smtp_sink):
+    """The app configured to send email to the SMTP sink and webhooks to 127.0.0.1."""
+    app.config.update(SMTP_URL=smtp_sink.url(), ALLOW_LOOPBACK_WEBHOOKS=True, RETRY_BASE_SECONDS=0.05,
+                      RETRY_MAX_SECONDS=0.2)
+    return app
+
+
+def states():
+    db.session.expire_all()
+    return dict(db.session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all())
+
+
+def test_an_incident_fans_out_to_email_webhook_and_chat(wired, smtp_sink, http_sink):
+    api = create_component(SYSTEM, name="API")
+    subscribe("email", "ops@example.com")
+    hook = subscribe("webhook", http_sink.url("/hook"))
+    subscribe("chat", http_sink.url("/chat", scheme="json"))
+    incident = open_incident(SYSTEM, name="API unreachable", body="We are **investigating**.",
+                             components={api.id: "major_outage"})
+
+    run_worker(wired, once=True)
+
+    mail = smtp_sink.wait_for(1)
+    assert [m.rcpt_tos for m in mail] == [["ops@example.com"]]
+    assert "API unreachable" in mail[0].subject
+    requests = {r.path: r for r in http_sink.wait_for(2)}
+    assert set(requests) == {"/hook", "/chat"}
+    assert b"API unreachable" in requests["/hook"].body and b"API unreachable" in requests["/chat"].body
+    key = f"{db.session.scalar(select(Delivery.event_id))}-{hook.public_id}"
+    assert key in requests["/hook"].headers.values() or key.encode() in requests["/hook"].body
+    assert states() == {"sent": 3}
+    assert incident.id
+
+
+def test_an_internal_note_is_sent_to_internal_subscribers_only(wired, http_sink):
+    subscribe("webhook", http_sink.url("/public"))
+    subscribe("webhook", http_sink.url("/internal"), audience="internal")
+    incident = open_incident(SYSTEM, name="Slow dashboard", body="Looking", deliver_notifications=False)
+    post_update(SYSTEM, incident.id, body="Suspect the cache cluster (staff only)", visibility="internal")
+
+    run_worker(wired, once=True)
+
+    requests = http_sink.wait_for(1)
+    assert [r.path for r in requests] == ["/internal"]
+    assert b"cache cluster" in requests[0].body
+
+
+def test_deliveries_survive_an_outage_through_backoff(wired, http_sink):
+    for n in range(20):
+        subscribe("webhook", http_sink.url(f"/s/{n}"))
+    open_incident(SYSTEM, name="Down", body="Looking")
+    port = http_sink.port
+    http_sink.stop()  # the receiver is down
+
+    run_worker(wired, once=True)
+    assert states() == {"pending": 20}
+    assert db.session.scalar(select(func.min(Delivery.attempts))) == 1
+
+    revived = HttpSink(port=port).start()
+    try:
+        stop = threading.Event()
+        thread = threading.Thread(target=run_worker, args=(wired,),
+                                  kwargs={"stop_event": stop, "poll_interval": 0.05})
+        thread.start()
+        wait_until(lambda: len({r.path for r in revived.requests}) >= 20, timeout=20)
+        stop.set()
+        thread.join(10)
+    finally:
+        revived.stop()
+    assert {r.path for r in revived.requests} == {f"/s/{n}" for n in range(20)}
+    assert states() == {"sent": 20}
+
+
+def test_it_disables_subscriber_on_410(wired, http_sink):
+    gone = subscribe("webhook", http_sink.url("/gone"))
+    http_sink.status = 410
+    open_incident(SYSTEM, name="Down", body="Looking")
+
+    run_worker(wired, once=True)
+
+    delivery = db.session.scalars(select(Delivery)).one()
+    assert delivery.state == "dead" and "410" in delivery.last_error
+    db.session.refresh(gone)
+    assert gone.disabled_at is not None and "410" in gone.disabled_reason
+
+
+def test_a_5xx_is_retried_until_it_succeeds(wired, http_sink):
+    subscribe("webhook", http_sink.url("/flaky"))
+    http_sink.script = [503, 500]
+    open_incident(SYSTEM, name="Down", body="Looking")
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(wired,), kwargs={"stop_event": stop,
+                                                                       "poll_interval": 0.05})
+    thread.start()
+    wait_until(lambda: states().get("sent") == 1, timeout=10)
+    stop.set()
+    thread.join(10)
+    assert len(http_sink.requests) == 3
+    assert db.session.scalars(select(Delivery.attempts)).one() == 3
+
+
+def test_the_worker_reports_a_heartbeat(wired):
+    run_worker(wired, once=True, name="beat-test")
+    heartbeat = db.session.get(WorkerHeartbeat, "beat-test")
+    assert heartbeat is not None and heartbeat.seen_at >= heartbeat.started_at
+
+
+def test_start_in_thread_runs_one_daemon_worker(wired, monkeypatch):
+    calls = []
+    release = threading.Event()
+    monkeypatch.setattr(worker, "run_worker", lambda app, **kw: (calls.append(kw), release.wait(5)))
+    monkeypatch.setattr(worker, "_thread", None)
+    first = worker.start_in_thread(wired)
+    second = worker.start_in_thread(wired)
+    release.set()
+    first.join(5)
+    assert first is second and first.daemon and len(calls) == 1
+
+
+def test_the_deliveries_command_lists_dead_deliveries(wired, http_sink, runner):
+    subscribe("webhook", http_sink.url("/gone"))
+    http_sink.status = 404
+    open_incident(SYSTEM, name="Down", body="Looking")
+    run_worker(wired, once=True)
+
+    result = runner.invoke(args=["deliveries", "--state", "dead"])
+    assert result.exit_code == 0
+    assert "dead: 1" in result.output and "404" in result.output and "incident.opened" in result.output
+
+
+def test_two_workers_on_postgresql_never_send_a_delivery_twice(wired, http_sink):
+    require(PG_URL.startswith("postgresql"), "needs PostgreSQL (STATUSPAGE_TEST_DATABASE_URL) for SKIP LOCKED")
+    now = utcnow()
+    db.session.execute(insert(Subscriber), [
+        {"public_id": new_id(), "channel": "webhook", "target": http_sink.url(f"/s/{n}"), "audience": "public",
+         "all_components": True, "min_impact": "none", "confirmed_at": now, "secret": "", "created_at": now,
+         "updated_at": now} for n in range(300)])
+    db.session.commit()
+    open_incident(SYSTEM, name="Down", body="Looking")
+    dispatch.expand_events()  # both workers start with the same 300 due deliveries
+
+    threads = [threading.Thread(target=run_worker, args=(wired,),
+                                kwargs={"name": f"w{i}", "once": True, "batch": 10, "concurrency": 4})
+               for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    paths = [r.path for r in http_sink.requests]
+    assert len(paths) == 300 == len(set(paths))
+    claimed_by = dict(db.session.execute(select(Delivery.claimed_by, func.count()).group_by(
+        Delivery.claimed_by)).all())
+    assert states() == {"sent": 300}
+    assert set(claimed_by) == {"w0", "w1"}  # both took part
