@@ -120,7 +120,7 @@ def test_preview_renders_sanitized_markdown_and_saves_nothing(client, login, par
     assert "<strong>Bold</strong>" in response.text
     assert "<script>alert(1)" not in response.text and 'href="javascript' not in response.text
     assert "P2 High" in response.text
-    assert f'value="major_outage" selected' in response.text.replace(
+    assert 'value="major_outage" selected' in response.text.replace(
         f'id="component-{parts[0].id}"', "")  # the chosen component states are kept
     assert db.session.scalars(select(Incident)).all() == []
     assert fresh(Component, parts[0].id).status == "operational"

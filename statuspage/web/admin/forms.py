@@ -19,7 +19,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...domain.status import COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL
@@ -187,8 +187,8 @@ class PostmortemForm(FlaskForm):
 # --- maintenance ------------------------------------------------------------------------------------------
 class MaintenanceForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    scheduled_for = DateTimeLocalField("Starts", format=LOCAL_FORMATS, validators=[DataRequired()])
-    scheduled_until = DateTimeLocalField("Ends", format=LOCAL_FORMATS, validators=[DataRequired()])
+    scheduled_for = DateTimeLocalField("Starts", format=LOCAL_FORMATS, validators=[InputRequired()])
+    scheduled_until = DateTimeLocalField("Ends", format=LOCAL_FORMATS, validators=[InputRequired()])
     component_ids = MultiCheckboxField("Components under maintenance", choices=[])
     body = TextAreaField("Announcement (Markdown)", validators=[Length(max=20000)])
     auto_in_progress = BooleanField("Start it automatically at the start time", default=True)
@@ -203,8 +203,8 @@ class MaintenanceForm(FlaskForm):
 
 class RescheduleForm(FlaskForm):
     revision = HiddenField()
-    scheduled_for = DateTimeLocalField("Starts", format=LOCAL_FORMATS, validators=[DataRequired()])
-    scheduled_until = DateTimeLocalField("Ends", format=LOCAL_FORMATS, validators=[DataRequired()])
+    scheduled_for = DateTimeLocalField("Starts", format=LOCAL_FORMATS, validators=[InputRequired()])
+    scheduled_until = DateTimeLocalField("Ends", format=LOCAL_FORMATS, validators=[InputRequired()])
     body = TextAreaField("Message (Markdown)", validators=[Length(max=20000)])
     notify = BooleanField("Notify subscribers", default=True)
     submit = SubmitField("Reschedule")
