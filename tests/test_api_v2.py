@@ -243,6 +243,15 @@ def test_an_unchanged_page_answers_304_to_its_etag(client, seeded):
     assert again.data == b""
 
 
+@pytest.mark.parametrize("path", sorted(ENDPOINTS))
+def test_a_fresh_render_of_the_same_version_has_the_same_etag(client, seeded, path):
+    """Every process renders its own snapshot; a CDN or browser must see one ETag per version."""
+    first = client.get(f"/api/v2/{path}")
+    snapshot._cache.clear()
+    again = client.get(f"/api/v2/{path}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
 def test_a_write_changes_the_etag_and_the_content(client, seeded):
     before = client.get("/api/v2/components.json")
     component_rules.set_component_status(SYSTEM, seeded["cdn"].id, "partial_outage", "manual")

@@ -1,4 +1,5 @@
 """RSS and Atom incident history and the maintenance calendar: parseable, linked, public only."""
+import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, timedelta
 
@@ -132,6 +133,15 @@ def test_feeds_answer_304_until_something_public_changes(client, history, path, 
     changed = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200
     assert news in changed.data
+
+
+@pytest.mark.parametrize("path", ["/history.rss", "/history.atom", "/maintenance.ics"])
+def test_a_fresh_render_of_the_same_version_has_the_same_etag(client, history, path):
+    """Every process renders its own snapshot; feed readers must see one ETag per version."""
+    first = client.get(path)
+    snapshot._cache.clear()
+    time.sleep(1.05)  # RSS dates have one-second resolution: a render-time clock would show
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 
 
 def test_empty_feeds_still_parse(client, app):

@@ -108,7 +108,8 @@ def _recent(kind: str) -> tuple[Site, list[dict]]:
     site = Site.get()
     query = (select(Incident).options(*overview.incident_loader())
              .where(Incident.kind == kind, visibility.incident_filter(PUBLIC))
-             .order_by(Incident.started_at.desc(), Incident.created_at.desc()).limit(LIST_LIMIT))
+             .order_by(Incident.started_at.desc(), Incident.created_at.desc(), Incident.id)
+             .limit(LIST_LIMIT))
     rows = db.session.scalars(query).all()
     visible_ids = set(db.session.scalars(select(Component.id).where(visibility.component_filter(PUBLIC))))
     return site, [incident_json(i, PUBLIC, site.page_id, visible_ids) for i in rows]

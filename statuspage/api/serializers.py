@@ -113,9 +113,10 @@ def incident_json(incident: Incident, audience: str, page_id: str,
     """
     if visible_component_ids is None and audience == visibility.PUBLIC:
         visible_component_ids = {c.id for c in visibility.visible_components_of(incident, audience)}
-    components = [c for c in incident.components
-                  if visibility.can_see_component(c, audience)
-                  and (visible_component_ids is None or c.id in visible_component_ids)]
+    components = sorted((c for c in incident.components
+                         if visibility.can_see_component(c, audience)
+                         and (visible_component_ids is None or c.id in visible_component_ids)),
+                        key=lambda c: (c.position, c.name, c.id))  # stable bytes: same ETag in every process
     body = {
         "id": incident.id,
         "name": incident.name,
