@@ -318,3 +318,13 @@ def test_the_key_holder_sees_internal_notes_and_components(api, app):
     body = api("get", f"incidents/{incident_id}").get_json()
     assert [c["id"] for c in body["components"]] == [hidden.id]
     assert "Paged the on-call." in [u["body"] for u in body["incident_updates"]]
+
+
+def test_null_window_fields_on_an_incident_are_ignored(api):
+    created = api("post", "incidents", json={"incident": {"name": "Outage", "scheduled_for": None,
+                                                           "scheduled_until": None}})
+    assert created.status_code == 201 and created.get_json()["scheduled_for"] is None
+    assert fresh(Incident, created.get_json()["id"]).kind == "incident"
+    patched = api("put", f"incidents/{created.get_json()['id']}", json={"incident": {
+        "name": "Outage", "scheduled_for": None, "body": "Still looking."}})
+    assert patched.status_code == 200 and len(patched.get_json()["incident_updates"]) == 2

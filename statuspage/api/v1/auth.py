@@ -5,6 +5,7 @@ is 403; a page id other than this site's is 404. Requests are rate limited per k
 Flask-Limiter; off when ``RATELIMIT_ENABLED`` is false). Views read the caller with ``current_actor()``.
 """
 import hashlib
+import os
 
 from flask import abort, current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -38,7 +39,9 @@ def rate_limit_key() -> str:
 
 
 def rate_limit() -> str:
-    return current_app.config.get("API_V1_RATE_LIMIT") or DEFAULT_RATE_LIMIT
+    """Config ``API_V1_RATE_LIMIT``, else env STATUSPAGE_API_RATE_LIMIT, e.g. "60 per minute;5 per second"."""
+    return (current_app.config.get("API_V1_RATE_LIMIT") or os.environ.get("STATUSPAGE_API_RATE_LIMIT")
+            or DEFAULT_RATE_LIMIT)
 
 
 limiter.limit(rate_limit, key_func=rate_limit_key)(bp)

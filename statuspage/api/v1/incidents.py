@@ -108,6 +108,11 @@ def _affected(fields: dict, current: dict[str, str] | None = None) -> dict[str, 
     return {i: present[i] for i in extra} | statuses
 
 
+def _names_window(fields: dict) -> bool:
+    """Whether the body gives a maintenance window (nulls, as full-object clients send, do not count)."""
+    return fields.get("scheduled_for") not in (None, "") or fields.get("scheduled_until") not in (None, "")
+
+
 def _window(fields: dict, incident: Incident | None = None):
     start, end = bodies.timestamp(fields, "scheduled_for"), bodies.timestamp(fields, "scheduled_until")
     if incident is not None:
@@ -130,7 +135,7 @@ def create_incident(page_id):
     notify = True if notify is None else notify
     metadata = bodies.mapping(fields, "metadata")
     components = _affected(fields)
-    if "scheduled_for" in fields or "scheduled_until" in fields:
+    if _names_window(fields):
         status = bodies.choice(fields, "status", MAINTENANCE_STATUSES) or "scheduled"
         start, end = _window(fields)
         incident = maintenance.schedule_maintenance(
@@ -180,7 +185,7 @@ def update_incident(page_id, incident_id):
     notify = bodies.boolean(fields, "deliver_notifications")
     notify = True if notify is None else notify
     components = _affected(fields, {a.component_id: a.status for a in incident.affected})
-    moves = "scheduled_for" in fields or "scheduled_until" in fields
+    moves = _names_window(fields)
     if moves and not incident.is_maintenance:
         raise DomainError("only a scheduled maintenance has a window", field="scheduled_for")
     window = _window(fields, incident) if moves else None
