@@ -69,14 +69,21 @@ def _component_percent(uptime) -> float | None:
 
 
 def _by_day(incidents: list[Incident], tz_name: str, today, days: int) -> list[tuple]:
-    """[(date, [incidents started that day])] for the last ``days`` days in the site's zone, newest first."""
+    """The last ``days`` days in the site's zone, newest first, as (newest day, oldest day, incidents) rows:
+    one row per day with incidents, quiet days in between merged into one row."""
     tz = zone(tz_name)
     buckets: dict = {today - timedelta(days=n): [] for n in range(days)}
     for incident in incidents:
         day = incident.started_at.astimezone(tz).date()
         if day in buckets:
             buckets[day].append(incident)
-    return sorted(buckets.items(), reverse=True)
+    rows: list[list] = []
+    for day, listed in sorted(buckets.items(), reverse=True):
+        if not listed and rows and not rows[-1][2] and day != today - timedelta(days=1):
+            rows[-1][1] = day
+        else:
+            rows.append([day, day, listed])
+    return [tuple(row) for row in rows]
 
 
 def render_overview(audience: str) -> str:
