@@ -4,12 +4,14 @@ Each request costs one small query (the site's version) unless the version was r
 SNAPSHOT_VERSION_TTL seconds ago in this process; a write in this process forgets the cached version at once.
 """
 import hashlib
+import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event, select
 
 from .extensions import db
@@ -50,7 +52,7 @@ def serve(key: tuple, render, mimetype: str = "text/html", max_age: int | None =
 
     ``fresh_for`` (seconds) also re-renders a snapshot older than that, for bodies that show the clock."""
     version, updated_at = site_version()
-    full_key = (current_app.import_name, id(current_app), *key)
+    full_key = (current_app.extensions["snapshot_token"], *key)
     snap = _cache.get(full_key)
     stale = snap is not None and fresh_for is not None and time.monotonic() - snap.rendered_at > fresh_for
     if snap is None or snap.version != version or stale:
@@ -70,10 +72,30 @@ def serve(key: tuple, render, mimetype: str = "text/html", max_age: int | None =
     if cors:
         response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept-Encoding")
+    response.public_snapshot = True
     return response.make_conditional(request)
 
 
+def clear() -> None:
+    """Forget every snapshot (tests; a process never needs it: versions move on)."""
+    with _lock:
+        _cache.clear()
+    forget_version()
+
+
+class SnapshotAwareSessionInterface(SecureCookieSessionInterface):
+    """Leave snapshot responses to anonymous readers without a cookie and without ``Vary: Cookie``,
+    so a cache or CDN in front can serve them to everybody."""
+
+    def save_session(self, app, session, response):
+        if getattr(response, "public_snapshot", False) and not session and not session.modified:
+            return None
+        return super().save_session(app, session, response)
+
+
 def init_app(app) -> None:
+    app.extensions["snapshot_token"] = secrets.token_hex(8)
+    app.session_interface = SnapshotAwareSessionInterface()
     @event.listens_for(db.session, "after_commit")
     def _after_commit(session):
         forget_version()

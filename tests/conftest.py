@@ -68,6 +68,14 @@ def make_app(tmp_path, **overrides):
     return app
 
 
+@pytest.fixture(autouse=True)
+def _fresh_snapshots():
+    """Every test starts with no cached public snapshot."""
+    from statuspage import snapshot
+
+    snapshot.clear()
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app on a clean database, with an app context pushed for the test's own queries."""

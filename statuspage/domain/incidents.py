@@ -244,7 +244,8 @@ def post_update(actor: Actor, incident_id: str, *, status: str | None = None, bo
                                 deliver_notifications=deliver_notifications,
                                 affected_components=changes or None)
         db.session.add(update)
-        incident.updated_at = at
+        if not internal_note:  # an internal note must not move what the public sees, not even a time
+            incident.updated_at = at
         db.session.flush()
         record(actor, "incident.note" if internal_note else "incident.update", "incident", incident.id,
                incident.name, before=before, after=describe_incident(incident) | {"update": describe_update(update)})
