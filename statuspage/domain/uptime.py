@@ -6,6 +6,7 @@ are "no data", never 100%.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,31 +70,38 @@ def _component_start(component: Component, tz: ZoneInfo) -> datetime:
     return component.created_at
 
 
+@lru_cache(maxsize=16)
+def _bounds(days: tuple[date, ...], tz: ZoneInfo) -> tuple:
+    """(day, start, end) for each day, computed once per window rather than once per component."""
+    return tuple((day, *_day_bounds(day, tz)) for day in days)
+
+
 def compute(component: Component, changes: list, incidents: list, days: list[date], tz: ZoneInfo,
             now: datetime, weights: dict) -> ComponentUptime:
     """Uptime of one component over ``days``; ``changes`` are (changed_at, old, new) sorted by time, and
-    include the last change before the window when there is one."""
+    include the last change before the window when there is one; ``incidents`` are
+    (id, name, impact, started_at, resolved_at)."""
     begin = _component_start(component, tz)
-    # Status intervals: (from, to, status)
-    if changes:
-        status = changes[0][1] or changes[0][2]
-    else:
-        status = component.status
+    status = (changes[0][1] or changes[0][2]) if changes else component.status
+    # Contiguous status intervals (from, to, status), swept once alongside the days.
     intervals, cursor = [], datetime.min.replace(tzinfo=now.tzinfo)
     for changed_at, _old, new in changes:
         intervals.append((cursor, changed_at, status))
         cursor, status = changed_at, new
     intervals.append((cursor, now, status))
-    out, observed_total, down_total = [], 0.0, 0.0
-    for day in days:
-        day_start, day_end = _day_bounds(day, tz)
+    out, observed_total, down_total, first = [], 0.0, 0.0, 0
+    for day, day_start, day_end in _bounds(tuple(days), tz):
         start, end = max(day_start, begin), min(day_end, now)
-        day_incidents = [i for i in incidents if i[3] < day_end and (i[4] is None or i[4] >= day_start)]
+        day_incidents = [i[:3] for i in incidents if i[3] < day_end and (i[4] is None or i[4] >= day_start)]
         if end <= start:
-            out.append(UptimeDay(day, None, incidents=[i[:3] for i in day_incidents]))
+            out.append(UptimeDay(day, None, incidents=day_incidents))
             continue
+        while first < len(intervals) - 1 and intervals[first][1] <= start:
+            first += 1
         down, worst, worst_rank = 0.0, "operational", 0
-        for a, b, st in intervals:
+        for a, b, st in intervals[first:]:
+            if a >= end:
+                break
             lo, hi = max(a, start), min(b, end)
             if hi <= lo:
                 continue
@@ -104,7 +112,7 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
         observed = (end - start).total_seconds()
         observed_total += observed
         down_total += down
-        out.append(UptimeDay(day, 1 - down / observed, worst, down, [i[:3] for i in day_incidents]))
+        out.append(UptimeDay(day, 1 - down / observed, worst, down, day_incidents))
     return ComponentUptime(out, observed_total, down_total)
 
 
