@@ -250,14 +250,17 @@ def test_uptime_shows_no_data_before_a_component_started_and_the_percent_after(c
                                        body="Down.", at=outage_start)
     incidents.resolve_incident(SYSTEM, incident.id, at=outage_start + timedelta(hours=6))
     html = get(client, "/")
-    slices = re.findall(r'<li tabindex="0" class="u-(\w+)"><span class="tip">(.*?)</span></li>', html)
+    slices = [(level, label or tip) for level, label, tip in re.findall(
+        r'<li tabindex=0 class=u-(\w)(?: aria-label="([^"]*)">|><span class="tip">(.*?)</span></li>)', html,
+        re.S)]
     assert len(slices) == 90
-    assert all(level == "nodata" and "No data" in tip for level, tip in slices[:80])
+    assert all(level == "n" and "No data" in tip for level, tip in slices[:80])
     assert all("No data" not in tip for _, tip in slices[81:])
     bad_day = slices[87]
-    assert bad_day[0] == "critical"
+    assert bad_day[0] == "x"
     assert f"{(today - timedelta(days=2)).day}" in bad_day[1] and "75%" in bad_day[1]
     assert "Major outage" in bad_day[1] and f'href="/incidents/{incident.id}"' in bad_day[1]
+    assert slices[89][1].endswith("100%")  # today: up since the incident ended
     observed = (utcnow() - datetime.combine(today - timedelta(days=9), time.min, tzinfo=UTC)).total_seconds()
     expected = 100 * (1 - 6 * 3600 / observed)
     shown = float(re.search(r'class="bar-percent">([\d.]+)%</span> uptime', html).group(1))
@@ -298,3 +301,12 @@ def test_the_internal_page_shows_internal_components_notes_and_priority(client, 
 def test_the_internal_incident_page_requires_sign_in(client):
     incident = incidents.open_incident(SYSTEM, name="Quiet", visibility="internal", body="x")
     assert client.get(f"/internal/incidents/{incident.id}").status_code == 302
+
+
+def test_a_flash_message_reaches_its_visitor_but_never_the_shared_snapshot(app, client):
+    components.create_component(SYSTEM, name="API")
+    client.get("/")  # the snapshot exists
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Check your inbox to confirm.")]
+    assert "Check your inbox to confirm." in get(client, "/")
+    assert "Check your inbox to confirm." not in get(app.test_client(), "/")
