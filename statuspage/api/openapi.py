@@ -1,13 +1,13 @@
 """The OpenAPI 3.1 description of the management API v1, served at /api/v1/openapi.json.
 
 Built in code so it stays next to what it describes; tests/test_openapi.py checks that every v1 route is
-documented and that real responses match the documented schemas. A v1 module may add its own paths and
-schemas by exporting ``OPENAPI_PATHS`` and ``OPENAPI_SCHEMAS`` dicts (merged here).
+documented and that real responses match the documented schemas. Subscribers are described by
+``subscriber_paths`` unless statuspage/api/v1/subscribers.py exports ``OPENAPI_PATHS`` (relative to
+/v1/pages/{page_id}) and ``OPENAPI_SCHEMAS``, built with ``operation``, ``envelope``, ``ref`` and ``many``.
 """
 from flask import Blueprint, jsonify
 
 from ..models import COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
-from .v1 import subscribers
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -184,9 +184,51 @@ def component_paths() -> dict:
     }
 
 
+SUBSCRIBER = {"id": STRING, "skip_confirmation_notification": BOOL,
+              "mode": {"type": "string", "enum": ["email", "sms", "webhook", "chat"]},
+              "email": nullable(STRING), "endpoint": nullable(STRING), "phone_number": nullable(STRING),
+              "phone_country": nullable(STRING), "display_phone_number": nullable(STRING),
+              "components": {"type": ["array", "null"], "items": STRING}, "created_at": TIME,
+              "quarantined_at": nullable(TIME), "secret": STRING}
+SUBSCRIBER_SCHEMAS = {
+    "Subscriber": obj(SUBSCRIBER, ["id", "mode", "created_at"], strict=False),
+    "SubscriberInput": obj({"email": STRING, "phone_number": STRING, "phone_country": STRING,
+                            "endpoint": STRING, "component_ids": IDS, "skip_confirmation_notification": BOOL,
+                            "audience": {"type": "string", "enum": ["public", "internal"]}}, strict=False),
+}
+
+
+def subscriber_paths() -> dict:
+    """Documented here until statuspage/api/v1/subscribers.py exports its own OPENAPI_PATHS."""
+    one = [param("subscriber_id")]
+    listing = [*LIST_PARAMS, param("q", "query", STRING, "Address contains."),
+               param("type", "query", {"type": "string", "enum": ["email", "sms", "webhook", "chat", "slack",
+                                                                  "teams"]}),
+               param("state", "query", {"type": "string", "enum": ["active", "unconfirmed", "quarantined",
+                                                                   "disabled", "all"]})]
+    create = operation("Subscribe an address (a known address answers 200 with its subscriber)", "201",
+                       ref("Subscriber"), WRITE_ERRORS, body=envelope("subscriber", "SubscriberInput"))
+    create["responses"]["200"] = {"description": "Already subscribed",
+                                  "content": {"application/json": {"schema": ref("Subscriber")}}}
+    return {
+        "/subscribers": {"get": operation("Subscribers", "200", many("Subscriber"), params=listing),
+                         "post": create},
+        "/subscribers/{subscriber_id}": {
+            "get": operation("One subscriber", "200", ref("Subscriber"), params=one),
+            "delete": operation("Unsubscribe (returns the subscriber)", "200", ref("Subscriber"),
+                                WRITE_ERRORS, one)},
+        "/subscribers/{subscriber_id}/resend_confirmation": {
+            "post": operation("Send the confirmation message again", "201", {"type": "object"}, WRITE_ERRORS,
+                              one)},
+    }
+
+
 def document() -> dict:
     """The whole OpenAPI 3.1 document; each resource path appears with and without ``.json``."""
-    resources = incident_paths() | component_paths() | getattr(subscribers, "OPENAPI_PATHS", {})
+    from .v1 import subscribers  # late: a v1 module may import this module's builders
+
+    resources = (incident_paths() | component_paths()
+                 | (getattr(subscribers, "OPENAPI_PATHS", None) or subscriber_paths()))
     paths = {}
     for path, operations in resources.items():
         item = {"parameters": [param("page_id", description="This site's page id.")], **operations}
@@ -201,7 +243,7 @@ def document() -> dict:
         "security": [{"OAuth": []}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS | getattr(subscribers, "OPENAPI_SCHEMAS", {}),
+            "schemas": SCHEMAS | SUBSCRIBER_SCHEMAS | getattr(subscribers, "OPENAPI_SCHEMAS", {}),
             "responses": {f"E{code}": {"description": text,
                                        "content": {"application/json": {"schema": ref("Error")}}}
                           for code, text in ERRORS.items()},
