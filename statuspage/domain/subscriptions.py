@@ -14,11 +14,16 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import dispatch
 from ..extensions import db
-from ..models import IMPACTS, Component, Subscriber, SubscriberComponent
+from ..models import IMPACTS, Subscriber, SubscriberComponent
 from ..models.columns import utcnow
-from ..models.subscribers import AUDIENCES, CHANNELS
-from . import visibility
 from .recording import SYSTEM, Actor, DomainError, NotFound, change, record
+from .subscription_rules import (  # noqa: F401  (re-exported for the web, API and CLI)
+    available_channels,
+    check_choices,
+    check_component_ids,
+    display_target,
+    normalize_target,
+)
 from .subscription_tokens import (  # noqa: F401  (re-exported: the worker renders links with it)
     InvalidLink,
     code_hash,
@@ -30,8 +35,6 @@ from .subscription_tokens import (  # noqa: F401  (re-exported: the worker rende
 
 MAX_CODE_ATTEMPTS = 5
 DEFAULT_RESEND_SECONDS = 300
-CHANNEL_SETTING = {"email": "SMTP_URL", "sms": "SMS_URL"}
-CHANNEL_LABEL = {"email": "email", "sms": "SMS", "chat": "chat", "webhook": "webhook"}
 
 
 class TooSoon(DomainError):
@@ -52,22 +55,6 @@ class Subscription:
     secret: str | None = None
 
 
-def available_channels() -> dict[str, bool]:
-    """Which channels this site can deliver to: email needs SMTP_URL, SMS needs SMS_URL."""
-    config = current_app.config
-    return {c: not CHANNEL_SETTING.get(c) or bool(config.get(CHANNEL_SETTING[c])) for c in CHANNELS}
-
-
-def display_target(subscriber: Subscriber) -> str:
-    """The target as staff may see it: chat and webhook URLs carry credentials, so only scheme and host
-    show."""
-    if subscriber.channel in ("chat", "webhook"):
-        scheme, _, rest = subscriber.target.partition("://")
-        host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split("?", 1)[0]
-        return f"{scheme}://{host}/…" if rest else subscriber.target
-    return subscriber.target
-
-
 def describe_subscriber(s: Subscriber) -> dict:
     return {"channel": s.channel, "target": display_target(s), "audience": s.audience,
             "component_ids": s.component_ids, "min_impact": s.min_impact, "state": s.state}
@@ -78,50 +65,6 @@ def get_subscriber(public_id: str) -> Subscriber:
     if subscriber is None:
         raise NotFound(f"no subscriber with id {public_id!r}", field="subscriber_id")
     return subscriber
-
-
-def normalize_target(channel: str, target: str) -> str:
-    """The target in canonical form (notifiers.channels decides); DomainError on ``target`` if invalid."""
-    from notifiers.channels import InvalidTarget, validate_target
-
-    if not (target or "").strip():
-        raise DomainError(f"enter the {CHANNEL_LABEL.get(channel, channel)} address to send to",
-                          field="target")
-    try:
-        return validate_target(channel, target.strip(),
-                               allow_loopback=bool(current_app.config.get("ALLOW_LOOPBACK_WEBHOOKS")))
-    except InvalidTarget as error:
-        raise DomainError(str(getattr(error, "reason", "") or error), field="target") from None
-
-
-def _check_choices(channel: str, audience: str, min_impact: str) -> None:
-    if channel not in CHANNELS:
-        raise DomainError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}", field="channel")
-    if not available_channels()[channel]:
-        raise DomainError(f"{CHANNEL_LABEL[channel]} notifications are not set up on this site",
-                          field="channel")
-    if audience not in AUDIENCES:
-        raise DomainError("audience must be public or internal", field="audience")
-    if min_impact not in IMPACTS:
-        raise DomainError(f"minimum impact must be one of {', '.join(IMPACTS)}", field="min_impact")
-
-
-def check_component_ids(component_ids, audience: str) -> list[str] | None:
-    """None (all components) or the given ids, each an existing component the audience may see."""
-    if component_ids is None:
-        return None
-    ids = list(dict.fromkeys(str(i) for i in component_ids))
-    if not ids:
-        raise DomainError("choose at least one component, or all of them", field="component_ids")
-    query = db.select(Component.id).where(Component.id.in_(ids))
-    where = visibility.component_filter(audience)
-    if where is not None:
-        query = query.where(where)
-    found = set(db.session.scalars(query))
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise DomainError(f"no component with id {missing[0]!r}", field="component_ids")
-    return ids
 
 
 def _set_components(subscriber: Subscriber, ids: list[str] | None) -> None:
@@ -169,7 +112,7 @@ def subscribe(channel: str, target: str, audience: str = "public", component_ids
     of an already confirmed subscriber, only re-send a pending confirmation (at most once per
     SUBSCRIPTION_RESEND_SECONDS).
     """
-    _check_choices(channel, audience, min_impact)
+    check_choices(channel, audience, min_impact)
     target = normalize_target(channel, target)
     ids = check_component_ids(component_ids, audience)
     for attempt in (1, 2):

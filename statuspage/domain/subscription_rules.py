@@ -1,0 +1,73 @@
+"""The rules a subscription must follow: which channels this site can send on, what a valid target is
+(``notifiers.channels`` decides), which components an audience may follow, and how staff see a target.
+"""
+from flask import current_app
+
+from ..extensions import db
+from ..models import IMPACTS, Component, Subscriber
+from ..models.subscribers import AUDIENCES, CHANNELS
+from . import visibility
+from .recording import DomainError
+
+CHANNEL_SETTING = {"email": "SMTP_URL", "sms": "SMS_URL"}
+CHANNEL_LABEL = {"email": "email", "sms": "SMS", "chat": "chat", "webhook": "webhook"}
+
+
+def available_channels() -> dict[str, bool]:
+    """Which channels this site can deliver to: email needs SMTP_URL, SMS needs SMS_URL."""
+    config = current_app.config
+    return {c: not CHANNEL_SETTING.get(c) or bool(config.get(CHANNEL_SETTING[c])) for c in CHANNELS}
+
+
+def display_target(subscriber: Subscriber) -> str:
+    """The target as staff may see it: chat and webhook URLs carry credentials, so only scheme and host
+    show."""
+    if subscriber.channel in ("chat", "webhook"):
+        scheme, _, rest = subscriber.target.partition("://")
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1].split("?", 1)[0]
+        return f"{scheme}://{host}/…" if rest else subscriber.target
+    return subscriber.target
+
+
+def normalize_target(channel: str, target: str) -> str:
+    """The target in canonical form (notifiers.channels decides); DomainError on ``target`` if invalid."""
+    from notifiers.channels import InvalidTarget, validate_target
+
+    if not (target or "").strip():
+        raise DomainError(f"enter the {CHANNEL_LABEL.get(channel, channel)} address to send to",
+                          field="target")
+    try:
+        return validate_target(channel, target.strip(),
+                               allow_loopback=bool(current_app.config.get("ALLOW_LOOPBACK_WEBHOOKS")))
+    except InvalidTarget as error:
+        raise DomainError(str(getattr(error, "reason", "") or error), field="target") from None
+
+
+def check_choices(channel: str, audience: str, min_impact: str) -> None:
+    if channel not in CHANNELS:
+        raise DomainError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}", field="channel")
+    if not available_channels()[channel]:
+        raise DomainError(f"{CHANNEL_LABEL[channel]} notifications are not set up on this site",
+                          field="channel")
+    if audience not in AUDIENCES:
+        raise DomainError("audience must be public or internal", field="audience")
+    if min_impact not in IMPACTS:
+        raise DomainError(f"minimum impact must be one of {', '.join(IMPACTS)}", field="min_impact")
+
+
+def check_component_ids(component_ids, audience: str) -> list[str] | None:
+    """None (all components) or the given ids, each an existing component the audience may see."""
+    if component_ids is None:
+        return None
+    ids = list(dict.fromkeys(str(i) for i in component_ids))
+    if not ids:
+        raise DomainError("choose at least one component, or all of them", field="component_ids")
+    query = db.select(Component.id).where(Component.id.in_(ids))
+    where = visibility.component_filter(audience)
+    if where is not None:
+        query = query.where(where)
+    found = set(db.session.scalars(query))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise DomainError(f"no component with id {missing[0]!r}", field="component_ids")
+    return ids
