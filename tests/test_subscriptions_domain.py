@@ -37,7 +37,7 @@ def test_email_subscriber_starts_unconfirmed_and_is_sent_a_confirmation_link(mai
     subscriber = result.subscriber
     assert result.created and result.confirmation_sent
     assert subscriber.state == "unconfirmed"
-    assert subscriber.target.lower() == "reader@example.com"
+    assert subscriber.target == "reader@example.com"
     [event] = confirmations(subscriber)
     assert event.payload["confirm_url"].startswith("http://status.test/subscriptions/")
     assert db.session.scalar(db.select(AuditEntry.action).where(AuditEntry.object_id == subscriber.public_id)) \
@@ -202,3 +202,9 @@ def test_links_are_absolute_on_the_public_url(mail_app):
     assert set(links) == {"manage_url", "unsubscribe_url", "unsubscribe_post_url", "confirm_url"}
     assert all(url.startswith("http://status.test/subscriptions/") for url in links.values())
     assert links["unsubscribe_url"].endswith("/unsubscribe")
+
+
+def test_email_addresses_differing_only_in_case_are_one_subscriber(mail_app):
+    first = subscriptions.subscribe("email", "Ana@Example.com")
+    second = subscriptions.subscribe("email", "ana@example.com")
+    assert second.subscriber.id == first.subscriber.id and not second.created

@@ -37,10 +37,12 @@ def normalize_target(channel: str, target: str) -> str:
         raise DomainError(f"enter the {CHANNEL_LABEL.get(channel, channel)} address to send to",
                           field="target")
     try:
-        return validate_target(channel, target.strip(),
-                               allow_loopback=bool(current_app.config.get("ALLOW_LOOPBACK_WEBHOOKS")))
+        normalized = validate_target(channel, target.strip(),
+                                     allow_loopback=bool(current_app.config.get("ALLOW_LOOPBACK_WEBHOOKS")))
     except InvalidTarget as error:
         raise DomainError(str(getattr(error, "reason", "") or error), field="target") from None
+    # Mailboxes are case-insensitive in practice: Ana@ and ana@ are one subscriber, told once.
+    return normalized.lower() if channel == "email" else normalized
 
 
 def check_choices(channel: str, audience: str, min_impact: str) -> None:
