@@ -328,3 +328,22 @@ def test_null_window_fields_on_an_incident_are_ignored(api):
     patched = api("put", f"incidents/{created.get_json()['id']}", json={"incident": {
         "name": "Outage", "scheduled_for": None, "body": "Still looking."}})
     assert patched.status_code == 200 and len(patched.get_json()["incident_updates"]) == 2
+
+
+def test_listing_incidents_takes_the_same_number_of_queries_for_few_or_many(api, web, db_component,
+                                                                             count_queries):
+    def listing_queries():
+        db.session.expire_all()  # the test shares the request's session: start both counts cold
+        with count_queries() as counter:
+            assert api("get", "incidents.json").status_code == 200
+        return counter.count
+
+    for n in range(2):
+        incidents.open_incident(SYSTEM, name=f"Outage {n}", body="Looking.",
+                                components={web.id: "major_outage", db_component.id: "partial_outage"})
+    listing_queries()  # the key's first use records its last-used time
+    few = listing_queries()
+    for n in range(2, 8):
+        incident = incidents.open_incident(SYSTEM, name=f"Outage {n}", components={web.id: "major_outage"})
+        incidents.post_update(SYSTEM, incident.id, body="Still looking.")
+    assert listing_queries() == few
