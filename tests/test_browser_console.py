@@ -5,8 +5,8 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from conftest import require
+
 from statuspage.domain import components as components_domain
 from statuspage.domain import incidents as incidents_domain
 from statuspage.domain import maintenance as maintenance_domain
