@@ -1,0 +1,130 @@
+"""The four channels, what a valid target is for each, and the one-segment SMS rule.
+
+`validate_target` answers the normalized target or raises `InvalidTarget` with a reason a subscriber can act on:
+email via email-validator (syntax only, no DNS), SMS as E.164 via phonenumbers, chat as any Apprise URL Apprise
+accepts (but no local-desktop services), webhook as an https URL. Hosts on private, loopback or link-local networks
+are refused for chat and webhooks (SSRF) unless ``allow_loopback`` (tests, development), which also permits
+``http://`` to 127.0.0.1/localhost.
+"""
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+import apprise
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from .sms_text import fit_sms, sms_encoding, sms_units  # noqa: F401  (part of this module's contract)
+
+CHANNELS = ("email", "sms", "chat", "webhook")
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+# Apprise services that act on the machine running the worker, not on a remote chat service.
+LOCAL_SCHEMAS = {"dbus", "kde", "qt", "glib", "gnome", "macosx", "windows", "syslog", "rsyslog", "blink1",
+                 "file", "script", "mailto", "mailtos"}
+
+
+class InvalidTarget(ValueError):
+    """A target that cannot receive notifications; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def validate_target(channel: str, target: str, allow_loopback: bool = False) -> str:
+    """The normalized target for ``channel``, or `InvalidTarget` with the reason."""
+    target = (target or "").strip()
+    if not target:
+        raise InvalidTarget("Enter where to send notifications.")
+    if channel == "email":
+        return _email(target)
+    if channel == "sms":
+        return _phone_number(target)
+    if channel == "chat":
+        return _chat_url(target, allow_loopback)
+    if channel == "webhook":
+        return _webhook_url(target, allow_loopback)
+    raise InvalidTarget(f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.")
+
+
+def refused_host(host: str, allow_loopback: bool) -> str | None:
+    """Why ``host`` (a name or an IP literal) may not be contacted, or None. No DNS lookup."""
+    host = host.strip("[]").lower().rstrip(".")
+    if allow_loopback:
+        return None
+    if host in LOOPBACK_NAMES or host.endswith((".localhost", ".local", ".internal")):
+        return f"{host} is a local address; use a public host."
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return refused_address(address)
+
+
+def refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an IP address is not a public destination, or None."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
+            or address.is_reserved or address.is_unspecified):
+        return f"{address} is a private or local address; use a public host."
+    return None
+
+
+def _email(target: str) -> str:
+    try:
+        return validate_email(target, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InvalidTarget(f"Not a valid email address: {error}") from None
+
+
+def _phone_number(target: str) -> str:
+    try:
+        number = phonenumbers.parse(target, None)
+    except phonenumbers.NumberParseException:
+        raise InvalidTarget("Enter the phone number in international format, e.g. +14155550123.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidTarget(f"{target} is not a valid phone number.")
+    kind = phonenumbers.number_type(number)
+    if kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST):
+        raise InvalidTarget(f"{target} cannot receive text messages; use a mobile number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _chat_url(target: str, allow_loopback: bool) -> str:
+    schema = target.split("://", 1)[0].lower() if "://" in target else ""
+    if not schema:
+        raise InvalidTarget("Enter a chat URL, e.g. a Slack, Microsoft Teams or Discord webhook URL.")
+    if schema in LOCAL_SCHEMAS:
+        raise InvalidTarget(f"{schema}:// is not a chat service.")
+    service = apprise.Apprise.instantiate(target)
+    if service is None:
+        raise InvalidTarget("This chat URL is not supported or is incomplete.")
+    host = getattr(service, "host", None)
+    reason = refused_host(host, allow_loopback) if isinstance(host, str) and host else None
+    if reason:
+        raise InvalidTarget(reason)
+    return target
+
+
+def _webhook_url(target: str, allow_loopback: bool) -> str:
+    try:
+        parts = urlsplit(target)
+        port = parts.port
+    except ValueError:
+        raise InvalidTarget("This is not a valid URL.") from None
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise InvalidTarget("The webhook URL needs a host, e.g. https://example.com/hooks/status.")
+    if parts.scheme == "http" and not (allow_loopback and host in LOOPBACK_NAMES):
+        raise InvalidTarget("Webhook URLs must use https://.")
+    if parts.scheme not in ("http", "https"):
+        raise InvalidTarget("Webhook URLs must use https://.")
+    if port == 0:
+        raise InvalidTarget("The webhook URL has an invalid port.")
+    reason = refused_host(host, allow_loopback)
+    if reason:
+        raise InvalidTarget(reason)
+    return parts._replace(scheme=parts.scheme.lower(), fragment="").geturl()

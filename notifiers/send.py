@@ -1,0 +1,153 @@
+"""Deliver one rendered `Message` to one target: one Apprise call, success or a classified `TransportError`.
+
+Which Apprise service carries each channel:
+
+- email: `notifiers.email.StatusEmail` built from ``config.smtp_url`` (an Apprise ``mailto://`` sender URL without a
+  recipient) with the subscriber's address as the only recipient;
+- sms: ``config.sms_url`` (e.g. ``twilio://SID:TOKEN@+15550001111``) with the number appended as the target;
+- chat: the subscriber's own Apprise URL (Slack, Teams, Discord, ntfy, ...), body in Markdown;
+- webhook: `notifiers.webhook.StatuspageWebhook`, the signed Statuspage payload POSTed verbatim.
+
+`send` returns on success. Otherwise it raises `TransportError(reason, permanent)` with Apprise's own reason:
+permanent = the target itself is bad (invalid address/number/URL, 4xx other than 408/429, mailbox refused), so the
+subscriber should be disabled; transient = try again later (timeouts, refused connections, 5xx, 429).
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from apprise import Apprise, AppriseAsset, NotifyFormat
+
+from .channels import InvalidTarget, refused_address, validate_target
+from .email import StatusEmail, parse_sender_url
+from .render import Message
+from .webhook import StatuspageWebhook, signed_request, transient_status
+
+ASSET = AppriseAsset(app_id="Statuspage", app_desc="Status page notifications", app_url="")
+_ERROR_CODE = re.compile(r"error=(\d{3,5})\b")
+_TWILIO_HTTP_BASE = 20000  # Twilio reports HTTP-level errors as 20000 + status (20429, 20500, ...)
+
+
+@dataclass
+class SendConfig:
+    """How to reach the outside world for one delivery."""
+
+    smtp_url: str = ""
+    sms_url: str = ""
+    allow_loopback_webhooks: bool = False
+    webhook_secret: str | None = None
+    idempotency_key: str | None = None
+    timeout: float = 10.0
+
+
+class TransportError(Exception):
+    """A delivery that did not happen; ``permanent`` means retrying will not help."""
+
+    def __init__(self, reason: str, permanent: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+    def __repr__(self) -> str:
+        return f"TransportError({self.reason!r}, permanent={self.permanent})"
+
+
+def send(message: Message, target: str, config: SendConfig) -> None:
+    """Deliver ``message`` to ``target`` through one Apprise notify() call."""
+    try:
+        service, body, title, body_format = _prepare(message, target, config)
+    except InvalidTarget as error:
+        raise TransportError(error.reason, permanent=True) from None
+    apprise = Apprise(asset=ASSET)
+    apprise.add(service)
+    result = apprise.notify(body=body, title=title, body_format=body_format, timeout=config.timeout * 3 + 5)
+    if result:
+        return
+    if getattr(service, "failure", None):
+        reason, permanent = service.failure
+        raise TransportError(reason, permanent)
+    reason = " ".join(entry.message for entry in result.logs()) or f"Apprise reported {result.status.name}"
+    raise TransportError(reason, permanent=_looks_permanent(message.channel, reason))
+
+
+def _prepare(message: Message, target: str, config: SendConfig):
+    """The Apprise service instance and notify() arguments for this channel."""
+    channel = message.channel
+    if channel == "email":
+        address = validate_target("email", target)
+        if not config.smtp_url:
+            raise TransportError("No SMTP URL is configured for email.", permanent=False)
+        try:
+            parsed = parse_sender_url(config.smtp_url)
+        except ValueError as error:
+            raise TransportError(f"The SMTP URL is invalid: {error}", permanent=False) from None
+        service = StatusEmail(**dict(parsed, targets=[address], asset=ASSET,
+                                     headers={**parsed.get("headers", {}), **message.headers}),
+                              text=message.text, sender_name=message.sender_name)
+        service.socket_connect_timeout = config.timeout
+        return service, message.html or message.text, message.subject, NotifyFormat.HTML
+    if channel == "sms":
+        number = validate_target("sms", target)
+        if not config.sms_url:
+            raise TransportError("No SMS provider URL is configured.", permanent=False)
+        service = _stock_service(_with_target(config.sms_url, number), config, permanent=False)
+        return service, message.text, "", NotifyFormat.TEXT
+    if channel == "chat":
+        url = validate_target("chat", target, allow_loopback=config.allow_loopback_webhooks)
+        service = _stock_service(url, config, permanent=True)
+        return service, message.markdown or message.text, message.subject, NotifyFormat.MARKDOWN
+    if channel == "webhook":
+        url = validate_target("webhook", target, allow_loopback=config.allow_loopback_webhooks)
+        if not config.allow_loopback_webhooks:
+            _refuse_private_resolution(urlsplit(url).hostname or "")
+        body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key)
+        service = StatuspageWebhook(url, headers, timeout=config.timeout, asset=ASSET)
+        return service, body.decode(), "", NotifyFormat.TEXT
+    raise TransportError(f"Unknown channel {channel!r}.", permanent=True)
+
+
+def _stock_service(url: str, config: SendConfig, permanent: bool):
+    """An Apprise plugin instance for ``url`` with our timeouts; an unusable URL raises TransportError."""
+    service = Apprise.instantiate(url, asset=ASSET)
+    if service is None:
+        raise TransportError("Apprise does not accept this URL (unsupported service or incomplete URL).",
+                             permanent=permanent)
+    service.socket_connect_timeout = service.socket_read_timeout = config.timeout
+    return service
+
+
+def _with_target(provider_url: str, target: str) -> str:
+    """``provider_url`` with ``target`` appended as one more path segment (before any query string)."""
+    base, _, query = provider_url.partition("?")
+    return f"{base.rstrip('/')}/{target}" + (f"?{query}" if query else "")
+
+
+def _refuse_private_resolution(host: str) -> None:
+    """Refuse a public-looking name that resolves to a private address (SSRF through DNS)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return  # the POST will fail with a clear (transient) connection error
+    for info in infos:
+        reason = refused_address(ipaddress.ip_address(info[4][0].split("%", 1)[0]))
+        if reason:
+            raise TransportError(f"{host} resolves to {reason}", permanent=True)
+
+
+def _looks_permanent(channel: str, reason: str) -> bool:
+    """Classify a stock Apprise plugin's failure from its log line (Apprise writes ``error=<code>``)."""
+    match = _ERROR_CODE.search(reason)
+    if not match:
+        return False  # connection errors, timeouts, anything unrecognised: retry later
+    code = int(match.group(1))
+    if _TWILIO_HTTP_BASE + 100 <= code < _TWILIO_HTTP_BASE + 600:
+        code -= _TWILIO_HTTP_BASE
+    if channel == "sms" and code in (401, 403, 20003):
+        return False  # our provider account's credentials, not the subscriber's number
+    if 100 <= code < 600:
+        return code >= 400 and not transient_status(code)
+    return True  # a provider-specific rejection of this target (e.g. Twilio 21211: invalid 'To' number)
