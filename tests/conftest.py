@@ -234,3 +234,20 @@ def login(client, make_user):
 
 
 from sinks import http_sink, smtp_sink  # noqa: E402,F401  (fixtures shared by notification tests)
+
+
+@pytest.fixture
+def fresh_user_per_request():
+    """Make every test request load the signed-in user from its session cookie again.
+
+    The ``app`` fixture keeps an app context pushed, so Flask reuses it (and its ``g``) for every request, and
+    Flask-Login caches the user in ``g``: without this, a sign-out or a changed session would go unnoticed by
+    the following requests of the same test."""
+    from flask import g, request_started
+
+    def forget_cached_user(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget_cached_user)
+    yield
+    request_started.disconnect(forget_cached_user)

@@ -8,6 +8,8 @@ from statuspage.domain.site_settings import update_site
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Site
 
+pytestmark = pytest.mark.usefixtures("fresh_user_per_request")
+
 GOOD = {"name": "Acme Status", "url": "https://status.acme.test", "time_zone": "Europe/Paris",
         "logo_url": "https://acme.test/logo.svg", "accent_color": "#AA3300", "support_url": "mailto:help@acme.test"}
 

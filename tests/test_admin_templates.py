@@ -7,6 +7,8 @@ from statuspage.domain.templates import create_template, template_components
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, IncidentTemplate, Site
 
+pytestmark = pytest.mark.usefixtures("fresh_user_per_request")
+
 FORM = {"title": "Database failover", "name": "Elevated errors on the API", "status": "identified",
         "impact": "major", "body": "We are **failing over** the primary database."}
 

@@ -9,6 +9,8 @@ from statuspage.domain.users import create_user, sign_in
 from statuspage.extensions import db
 from statuspage.models import ApiToken, AuditEntry, User
 
+pytestmark = pytest.mark.usefixtures("fresh_user_per_request")
+
 PASSWORD = "correct horse battery staple"
 
 

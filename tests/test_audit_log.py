@@ -2,9 +2,13 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from statuspage.domain.recording import Actor, record
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Site
+
+pytestmark = pytest.mark.usefixtures("fresh_user_per_request")
 
 
 def add(action="component.update", obj_type="component", obj_id="c1", label="API", actor="ann@example.com",

@@ -8,6 +8,8 @@ from statuspage.domain.users import MAX_FAILED_SIGN_INS
 from statuspage.extensions import db
 from statuspage.models import User
 
+pytestmark = pytest.mark.usefixtures("fresh_user_per_request")
+
 PASSWORD = "correct horse battery staple"
 
 
