@@ -32,7 +32,7 @@ def component_sections(audience: str = visibility.PUBLIC) -> list[tuple[str | No
     sections: dict[str | None, list[Component]] = {}
     for component in components:
         sections.setdefault(component.group_id, []).append(component)
-    order = sorted(sections, key=lambda gid: (gid is not None, groups[gid].position if gid else 0,
+    order = sorted(sections, key=lambda gid: (gid is None, groups[gid].position if gid else 0,
                                               groups[gid].name if gid else ""))
     return [(groups[gid].name if gid else None, sections[gid]) for gid in order]
 
