@@ -320,3 +320,28 @@ def test_unknown_ids_are_404(client, login):
     assert client.get("/admin/incidents/nope").status_code == 404
     assert client.post("/admin/incidents/nope/updates", data={"update-body": "x"}).status_code == 404
     assert client.get("/admin/updates/nope/edit").status_code == 404
+
+
+def test_a_tampered_revision_is_treated_as_stale_not_a_crash(client, login, incident):
+    login("manager")
+    response = client.post(f"/admin/incidents/{incident.id}/updates", data={
+        "update-revision": "abc", "update-status": "identified", "update-body": "x"})
+    assert response.status_code == 409
+    assert fresh(Incident, incident.id).status == "investigating"
+
+
+def test_the_new_incident_form_works_with_csrf_on(csrf_app, make_user):
+    import re
+
+    client = csrf_app.test_client()
+    user = make_user("m@example.com", "manager")
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    page = client.get("/admin/incidents/new").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"name": "With CSRF", "status": "investigating", "impact": "minor", "visibility": "public",
+            "body": "x", "submit": "Open incident"}
+    assert client.post("/admin/incidents/new", data=data).status_code == 400  # no token: refused
+    assert db.session.scalars(select(Incident)).all() == []
+    assert client.post("/admin/incidents/new", data=data | {"csrf_token": token}).status_code == 302
+    assert db.session.scalars(select(Incident.name)).all() == ["With CSRF"]

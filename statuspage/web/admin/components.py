@@ -20,6 +20,7 @@ from .forms import (
     ConfirmForm,
     GroupForm,
     MoveForm,
+    expected_revision,
     show_domain_error,
 )
 
@@ -94,7 +95,7 @@ def component_edit(component_id: str):
     conflict = None
     if form.validate_on_submit():
         try:
-            domain.update_component(web_actor(), component.id, expected_revision=form.revision.data or None,
+            domain.update_component(web_actor(), component.id, expected_revision=expected_revision(form),
                                     **_component_fields(form))
         except Conflict as error:
             conflict = error
@@ -200,7 +201,7 @@ def group_edit(group_id: str):
     conflict = None
     if form.validate_on_submit():
         try:
-            domain.update_group(web_actor(), group.id, expected_revision=form.revision.data or None,
+            domain.update_group(web_actor(), group.id, expected_revision=expected_revision(form),
                                 **_group_fields(form))
         except Conflict as error:
             conflict = error

@@ -66,6 +66,14 @@ def posted_component_statuses(formdata, prefix: str = "") -> dict[str, str]:
     return {name[len(key):]: value for name, value in formdata.items() if name.startswith(key) and value}
 
 
+def expected_revision(form) -> int | None:
+    """The revision the form was rendered with; a tampered value counts as stale (-1 never matches)."""
+    value = (form.revision.data or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isdigit() else -1
+
+
 def optional_int(value: str | None) -> int | None:
     return int(value) if value not in (None, "") else None
 

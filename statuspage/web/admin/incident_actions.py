@@ -20,6 +20,7 @@ from .forms import (
     ResolveForm,
     UpdateEditForm,
     UpdateForm,
+    expected_revision,
     optional_int,
     posted_component_statuses,
     show_domain_error,
@@ -70,7 +71,7 @@ def incident_update(incident_id: str):
     return run(incident, form, "update_form", lambda: domain.post_update(
         web_actor(), incident.id, status=form.status.data, body=form.body.data,
         components=changed, deliver_notifications=form.notify.data,
-        expected_revision=form.revision.data or None), "Update posted.")
+        expected_revision=expected_revision(form)), "Update posted.")
 
 
 @bp.post("/incidents/<incident_id>/notes")
@@ -81,7 +82,7 @@ def incident_note(incident_id: str):
     form = NoteForm(prefix="note")
     return run(incident, form, "note_form", lambda: domain.post_update(
         web_actor(), incident.id, body=form.body.data, visibility="internal", deliver_notifications=False,
-        expected_revision=form.revision.data or None), "Internal note added.")
+        expected_revision=expected_revision(form)), "Internal note added.")
 
 
 @bp.post("/incidents/<incident_id>/resolve")
@@ -93,7 +94,7 @@ def incident_resolve(incident_id: str):
     return run(incident, form, "resolve_form", lambda: domain.resolve_incident(
         web_actor(), incident.id, body=form.body.data, components=posted_component_statuses(request.form,
                                                                                             "resolve-"),
-        deliver_notifications=form.notify.data, expected_revision=form.revision.data or None),
+        deliver_notifications=form.notify.data, expected_revision=expected_revision(form)),
         "Incident resolved.")
 
 
@@ -104,7 +105,7 @@ def incident_edit(incident_id: str):
     form = IncidentEditForm(prefix="edit")
     form.owner_id.choices = owner_choices()
     return run(incident, form, "edit_form", lambda: domain.update_incident(
-        web_actor(), incident.id, expected_revision=form.revision.data or None, name=form.name.data,
+        web_actor(), incident.id, expected_revision=expected_revision(form), name=form.name.data,
         impact=form.impact.data, visibility=form.visibility.data, major=form.major.data,
         itil_impact=optional_int(form.itil_impact.data), itil_urgency=optional_int(form.itil_urgency.data),
         owner_id=optional_int(form.owner_id.data)), "Incident saved.")
@@ -138,7 +139,7 @@ def update_edit(update_id: str):
     elif form.validate_on_submit():
         try:
             domain.edit_update(web_actor(), update.id, body=form.body.data,
-                               expected_revision=form.revision.data or None)
+                               expected_revision=expected_revision(form))
         except Conflict as error:
             conflict = error
             db.session.refresh(update)

@@ -22,6 +22,7 @@ from .forms import (
     MaintenanceUpdateForm,
     NoteForm,
     RescheduleForm,
+    expected_revision,
     show_domain_error,
     site_local_to_utc,
     utc_to_site_local,
@@ -113,7 +114,7 @@ def maintenance_reschedule(incident_id: str):
     return run(window, form, "reschedule_form", lambda: domain.reschedule_maintenance(
         web_actor(), window.id, scheduled_for=site_local_to_utc(form.scheduled_for.data, tz),
         scheduled_until=site_local_to_utc(form.scheduled_until.data, tz), body=form.body.data,
-        expected_revision=form.revision.data or None, deliver_notifications=form.notify.data),
+        expected_revision=expected_revision(form), deliver_notifications=form.notify.data),
         "Maintenance rescheduled.")
 
 
@@ -142,7 +143,7 @@ def _step(incident_id: str, status: str, success: str):
     return run(window, form, "step_form", lambda: incident_rules.post_update(
         web_actor(), window.id, status=status, components=_held(window, status), body=STEP_TEXT[status],
         deliver_notifications=form.notify.data,
-        expected_revision=form.revision.data or None), success)
+        expected_revision=expected_revision(form)), success)
 
 
 @bp.post("/maintenance/<incident_id>/start")
@@ -167,5 +168,5 @@ def maintenance_update(incident_id: str):
     return run(window, form, "mupdate_form", lambda: incident_rules.post_update(
         web_actor(), window.id, status=form.status.data, body=form.body.data,
         components=_held(window, form.status.data) if window.status == "scheduled" else None,
-        deliver_notifications=form.notify.data, expected_revision=form.revision.data or None),
+        deliver_notifications=form.notify.data, expected_revision=expected_revision(form)),
         "Update posted.")
