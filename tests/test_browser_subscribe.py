@@ -125,6 +125,8 @@ def test_confirmation_and_update_emails_arrive_and_unsubscribe_takes_one_click(s
     update = mails[1]
     assert "Checkout is failing" in update.subject
     assert "Payments time out" in update.part("plain")
+    assert update.message["List-Unsubscribe"].startswith(f"<{site.url}/subscriptions/")
+    assert update.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe_url = re.search(rf"{re.escape(site.url)}/subscriptions/[^\s\"<>]+/unsubscribe",
                                 update.part("plain")).group(0)
     page.goto(unsubscribe_url)
