@@ -154,17 +154,22 @@ def expand_events(batch_size: int = 1000, max_batches: int | None = None) -> int
 def claim_due(worker_name: str, limit: int = 50, lease_seconds: float | None = None) -> list[int]:
     """Claim up to ``limit`` due deliveries for ``worker_name`` and COMMIT; returns their ids.
 
-    One statement: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) on PostgreSQL, so concurrent
-    workers never claim the same row; SQLite runs it under its single write lock.
+    On PostgreSQL the due rows are picked with FOR UPDATE SKIP LOCKED, so concurrent workers never claim the
+    same row; the UPDATE re-checks ``state`` so a row claimed meanwhile (SQLite) is not taken twice. (A
+    single UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED) is not used: PostgreSQL may re-run the
+    subquery and claim more than ``limit`` rows.)
     """
     now = utcnow()
     lease = now + timedelta(seconds=lease_seconds if lease_seconds is not None else setting("LEASE_SECONDS"))
-    due = (select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
-           .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit).with_for_update(skip_locked=True))
-    claimed = db.session.scalars(
-        update(Delivery).where(Delivery.id.in_(due.scalar_subquery()), Delivery.state == "pending")
-        .values(state="claimed", claimed_by=worker_name, lease_expires_at=lease, updated_at=now)
-        .returning(Delivery.id).execution_options(synchronize_session=False)).all()
+    due = db.session.scalars(
+        select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit).with_for_update(skip_locked=True)).all()
+    claimed = []
+    if due:
+        claimed = db.session.scalars(
+            update(Delivery).where(Delivery.id.in_(due), Delivery.state == "pending")
+            .values(state="claimed", claimed_by=worker_name, lease_expires_at=lease, updated_at=now)
+            .returning(Delivery.id).execution_options(synchronize_session=False)).all()
     db.session.commit()
     return sorted(claimed)
 
