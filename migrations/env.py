@@ -109,7 +109,6 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             render_as_batch=connection.dialect.name == "sqlite",
             render_item=render_item,
-            compare_type=True,
             **conf_args
         )
 

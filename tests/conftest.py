@@ -228,6 +228,11 @@ def login(client, make_user):
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+        # Requests reuse the test's app context, so Flask-Login's per-request cache in ``g`` would
+        # otherwise keep whoever the previous request saw.
+        from flask import g
+
+        g.pop("_login_user", None)
         return user
 
     return sign_in

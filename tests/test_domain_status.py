@@ -141,3 +141,16 @@ def test_uptime_days_follow_the_site_time_zone(app):
     by_day = {d.day: d.percent for d in uptime.days}
     assert by_day[date(2026, 3, 4)] == pytest.approx(100 * (1 - 1 / 24), abs=0.01)
     assert by_day[date(2026, 3, 5)] == 100.0
+
+
+def test_starting_a_maintenance_puts_its_components_under_maintenance(app):
+    search = components.create_component(SYSTEM, name="Search")
+    start = datetime.now(UTC) + timedelta(hours=1)
+    window = maintenance.schedule_maintenance(SYSTEM, name="Move", scheduled_for=start,
+                                              scheduled_until=start + timedelta(hours=1),
+                                              component_ids=[search.id])
+    assert search.status == "operational"
+    incidents.post_update(SYSTEM, window.id, status="in_progress", body="Started.")
+    assert search.status == "under_maintenance"
+    incidents.resolve_incident(SYSTEM, window.id)
+    assert search.status == "operational"

@@ -3,6 +3,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from ..extensions import db
 from ..models import Component, Site
@@ -75,7 +76,8 @@ def serve(host: str, port: int, worker: bool):
             start_in_thread(app)
             click.echo("notification worker running in-process")
     click.echo(f"serving on http://{host}:{port}")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask's app.run() refuses to run from inside the flask command line; werkzeug's server is the same one.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 COMMANDS = [init_db, seed_demo, setup_command, serve]

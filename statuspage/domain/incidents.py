@@ -221,6 +221,10 @@ def post_update(actor: Actor, incident_id: str, *, status: str | None = None, bo
             raise DomainError("write what changed", field="body")
         before = describe_incident(incident)
         cause = "maintenance" if incident.is_maintenance else "incident"
+        if incident.is_maintenance and status == "in_progress" and incident.status == "scheduled" \
+                and not components:
+            # A window that starts puts its components in the status it announced (under maintenance).
+            components = {link.component_id: link.status for link in incident.affected}
         changes = _link_components(incident, components, at, cause)
         if status in ("resolved", "postmortem", "completed") and incident.is_open:
             changes += _release_components(incident, components, at, cause)

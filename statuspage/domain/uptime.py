@@ -169,8 +169,8 @@ def load_uptime(components: list[Component], now: datetime, tz: ZoneInfo, days: 
 
 
 def group_percent(uptimes: list[ComponentUptime]) -> float | None:
-    """A group's uptime: its components' observed time and down time added up."""
+    """A group's uptime in percent (unrounded: presentation rounds down, so downtime never reads 100%)."""
     observed = sum(u.observed_seconds for u in uptimes)
     if observed <= 0:
         return None
-    return round(100 * (1 - sum(u.down_seconds for u in uptimes) / observed), 2)
+    return 100 * (1 - sum(u.down_seconds for u in uptimes) / observed)
