@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Component, Subscriber
@@ -60,7 +61,9 @@ def counts() -> dict[str, int]:
 
 def export_rows() -> Iterable[dict]:
     """Every subscriber as a CSV row (targets in full: exporting needs the manage permission)."""
-    for subscriber in db.session.scalars(subscriber_query().order_by(None).order_by(Subscriber.id)):
+    query = (subscriber_query().order_by(None).order_by(Subscriber.id)
+             .options(selectinload(Subscriber.components)))
+    for subscriber in db.session.scalars(query):
         yield {"channel": subscriber.channel, "target": subscriber.target, "audience": subscriber.audience,
                "components": ";".join(subscriber.component_ids), "min_impact": subscriber.min_impact,
                "state": subscriber.state,
