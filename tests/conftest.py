@@ -228,11 +228,6 @@ def login(client, make_user):
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
-        # Requests reuse the test's app context, so Flask-Login's per-request cache in ``g`` would
-        # otherwise keep whoever the previous request saw.
-        from flask import g
-
-        g.pop("_login_user", None)
         return user
 
     return sign_in
@@ -241,7 +236,7 @@ def login(client, make_user):
 from sinks import http_sink, smtp_sink  # noqa: E402,F401  (fixtures shared by notification tests)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def fresh_user_per_request():
     """Make every test request load the signed-in user from its session cookie again.
 
