@@ -1,10 +1,10 @@
 """The four channels, what a valid target is for each, and the one-segment SMS rule.
 
-`validate_target` answers the normalized target or raises `InvalidTarget` with a reason a subscriber can act on:
-email via email-validator (syntax only, no DNS), SMS as E.164 via phonenumbers, chat as any Apprise URL Apprise
-accepts (but no local-desktop services), webhook as an https URL. Hosts on private, loopback or link-local networks
-are refused for chat and webhooks (SSRF) unless ``allow_loopback`` (tests, development), which also permits
-``http://`` to 127.0.0.1/localhost.
+`validate_target` answers the normalized target or raises `InvalidTarget` with a reason a subscriber can
+act on: email via email-validator (syntax only, no DNS), SMS as E.164 via phonenumbers, chat as any Apprise
+URL Apprise accepts (but no local-desktop services), webhook as an https URL. Hosts on private, loopback or
+link-local networks are refused for chat and webhooks (SSRF) unless ``allow_loopback`` (tests, development),
+which also permits ``http://`` to 127.0.0.1/localhost.
 """
 from __future__ import annotations
 

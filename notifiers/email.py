@@ -1,11 +1,12 @@
 """Our email transport: Apprise's email plugin with our own multipart message and a shared TLS context.
 
-`StatusEmail` is Apprise's `NotifyEmail` (so the operator's ``mailto://``/``mailtos://`` URL is parsed by Apprise:
-host, port, mode, user, password, from, +Headers, cto) with two differences:
+`StatusEmail` is Apprise's `NotifyEmail` (so the operator's ``mailto://``/``mailtos://`` URL is parsed by
+Apprise: host, port, mode, user, password, from, +Headers, cto) with these differences:
 
-- it sends OUR plain-text and HTML parts as multipart/alternative (Apprise would derive the text from the HTML);
+- it sends OUR plain-text and HTML parts as multipart/alternative (Apprise derives the text from the HTML);
 - it reuses one TLS context per process instead of building one per message (``ssl.create_default_context()``
-  loads the CA store each time: about 25-50 ms, most of a stock Apprise send) and the local host name for EHLO.
+  loads the CA store each time: 25-50 ms, most of a stock Apprise send) and the local host name for EHLO;
+- it builds the MIME message with the compat32 classes as Apprise does, not EmailMessage (8x slower).
 
 A failed send leaves ``failure`` = (reason, permanent): a 5xx reply to RCPT TO (mailbox unknown) is permanent;
 connection errors, timeouts, 4xx replies and problems with our own sender or login are transient.
@@ -15,12 +16,20 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formataddr, formatdate, make_msgid
 from functools import cache, lru_cache
 
 from apprise.plugins.email import NotifyEmail
 from apprise.plugins.email.smtp import SMTPSecureMode
+
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # quoted-printable keeps the text part readable in raw form
+_SMTP_LINES = compat32.clone(linesep="\r\n")  # SMTP wants CRLF; smtplib does not convert bytes
 
 
 @lru_cache(maxsize=4)
@@ -34,7 +43,7 @@ def parse_sender_url(smtp_url: str) -> dict:
 
 @cache
 def tls_context(verify: bool) -> ssl.SSLContext:
-    """One client TLS context per verification mode, shared by every connection (SSLContext is thread-safe)."""
+    """One client TLS context per verification mode, shared by all connections (SSLContext is thread-safe)."""
     context = ssl.create_default_context()
     if not verify:
         context.check_hostname = False
@@ -69,7 +78,7 @@ class StatusEmail(NotifyEmail):
             with self._connect() as smtp:
                 for name, address in self.targets:
                     message = self._message(title, body, name, address)
-                    smtp.send_message(message, from_addr=self.from_addr[1], to_addrs=[address])
+                    smtp.sendmail(self.from_addr[1], [address], message.as_bytes(policy=_SMTP_LINES))
                     self.logger.info("Sent Email to %s", address)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
@@ -100,25 +109,30 @@ class StatusEmail(NotifyEmail):
             raise
         return smtp
 
-    def _message(self, subject: str, html: str, name, address: str) -> EmailMessage:
-        message = EmailMessage()
-        message["Subject"] = subject
-        message["From"] = formataddr((self.from_addr[0] or "", self.from_addr[1]))
-        message["To"] = formataddr((name or "", address))
-        message["Date"] = formatdate(localtime=False, usegmt=True)
+    def _message(self, subject: str, html: str, name, address: str) -> MIMEMultipart:
+        # The compat32 MIME classes (as Apprise uses) build and serialize ~8x faster than EmailMessage.
+        message = MIMEMultipart("alternative")
+        message["Subject"] = _header(subject)
+        message["From"] = formataddr((self.from_addr[0] or "", self.from_addr[1]), charset="utf-8")
+        message["To"] = formataddr((name or "", address), charset="utf-8")
+        message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = make_msgid(domain=self.from_addr[1].rpartition("@")[2] or None)
         message["X-Application"] = self.app_id
         for header, value in self.headers.items():
-            message[header] = value
-        message.set_content(self.text or "", cte="quoted-printable")
+            message[header] = _header(value)
+        message.attach(MIMEText(self.text or "", "plain", _UTF8_QP))
         if html:
-            message.add_alternative(html, subtype="html", cte="quoted-printable")
+            message.attach(MIMEText(html, "html", _UTF8_QP))
         return message
 
     def _failed(self, reason: str, permanent: bool) -> bool:
         self.failure = (reason, permanent)
         self.logger.warning(reason)
         return False
+
+
+def _header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def _text(reply) -> str:

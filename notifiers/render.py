@@ -1,11 +1,11 @@
 """Render one notification event for one channel into a `Message`.
 
-Templates live in ``<template_dir>/notifications/<channel>/<event>.<part>`` (or directly in
-``<template_dir>/<channel>/...`` when ``template_dir`` already points at the notifications folder) and fall back to
-``<channel>/_default.<part>``. Parts per channel:
+Templates live in ``<template_dir>/notifications/<channel>/<event>.<part>`` (or
+``<template_dir>/<channel>/...`` when ``template_dir`` is the notifications folder itself) and fall back
+to ``<channel>/_default.<part>``:
 
 - email: ``.subject.txt``, ``.txt`` (plain part) and ``.html`` (HTML part, autoescaped)
-- sms: ``.txt``, then cut to one segment by `notifiers.channels.fit_sms`, always keeping ``context["short_url"]``
+- sms: ``.txt``, cut to one segment by `notifiers.channels.fit_sms`, always keeping ``context["short_url"]``
 - chat: ``.title.txt`` and ``.md`` (Markdown)
 - webhook: no template; a Statuspage-shaped JSON payload built from ``context``
 
@@ -45,7 +45,10 @@ class Message:
 
 
 def render(kind: str, channel: str, context: dict, template_dir: str | Path) -> Message:
-    """Render event ``kind`` for ``channel`` from ``context`` (already filtered for the subscriber's audience)."""
+    """Render event ``kind`` for ``channel`` from ``context`` (filtered for the subscriber's audience).
+
+    Raises ValueError for an unknown event or channel, jinja2.UndefinedError for missing context data.
+    """
     if kind not in EVENTS:
         raise ValueError(f"unknown notification event {kind!r}")
     if channel not in CHANNELS:

@@ -2,15 +2,15 @@
 
 Which Apprise service carries each channel:
 
-- email: `notifiers.email.StatusEmail` built from ``config.smtp_url`` (an Apprise ``mailto://`` sender URL without a
-  recipient) with the subscriber's address as the only recipient;
+- email: `notifiers.email.StatusEmail` built from ``config.smtp_url`` (an Apprise ``mailto://`` sender URL
+  without a recipient) with the subscriber's address as the only recipient;
 - sms: ``config.sms_url`` (e.g. ``twilio://SID:TOKEN@+15550001111``) with the number appended as the target;
 - chat: the subscriber's own Apprise URL (Slack, Teams, Discord, ntfy, ...), body in Markdown;
 - webhook: `notifiers.webhook.StatuspageWebhook`, the signed Statuspage payload POSTed verbatim.
 
 `send` returns on success. Otherwise it raises `TransportError(reason, permanent)` with Apprise's own reason:
-permanent = the target itself is bad (invalid address/number/URL, 4xx other than 408/429, mailbox refused), so the
-subscriber should be disabled; transient = try again later (timeouts, refused connections, 5xx, 429).
+permanent = the target itself is bad (invalid address/number/URL, 4xx other than 408/429, mailbox refused), so
+the subscriber should be disabled; transient = try again later (timeouts, refused connections, 5xx, 429).
 """
 from __future__ import annotations
 
@@ -27,7 +27,10 @@ from .email import StatusEmail, parse_sender_url
 from .render import Message
 from .webhook import StatuspageWebhook, signed_request, transient_status
 
-ASSET = AppriseAsset(app_id="Statuspage", app_desc="Status page notifications", app_url="")
+# One service per call: run it in the calling thread (no thread-pool hop, no Apprise deadline thread); every
+# service has its own socket timeouts (SendConfig.timeout).
+ASSET = AppriseAsset(app_id="Statuspage", app_desc="Status page notifications", app_url="", async_mode=False,
+                     service_timeout=0)
 _ERROR_CODE = re.compile(r"error=(\d{3,5})\b")
 _TWILIO_HTTP_BASE = 20000  # Twilio reports HTTP-level errors as 20000 + status (20429, 20500, ...)
 
@@ -64,7 +67,7 @@ def send(message: Message, target: str, config: SendConfig) -> None:
         raise TransportError(error.reason, permanent=True) from None
     apprise = Apprise(asset=ASSET)
     apprise.add(service)
-    result = apprise.notify(body=body, title=title, body_format=body_format, timeout=config.timeout * 3 + 5)
+    result = apprise.notify(body=body, title=title, body_format=body_format)
     if result:
         return
     if getattr(service, "failure", None):

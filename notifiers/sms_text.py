@@ -37,7 +37,7 @@ def fits_one_segment(text: str) -> bool:
 
 
 def fit_sms(text: str, link: str) -> str:
-    """``text`` and ``link`` in one segment: the text cut on a word (with '...') when needed; the link always."""
+    """``text`` then ``link`` in one segment: the text cut on a word (with '...'), the link always."""
     text = " ".join(text.translate(_GSM_FRIENDLY).split())
     link = link.strip()
     whole = f"{text} {link}".strip()

@@ -1,16 +1,16 @@
 """Statuspage-style webhooks: the exact JSON payload, signed, POSTed through an Apprise plugin.
 
 Apprise's ``json://`` wraps every message in its own ``{version, title, message, type}`` object, so the
-subscriber would not get Statuspage's payload. `StatuspageWebhook` is a small Apprise plugin that POSTs the body
-it is given verbatim with the headers it is given; `signed_request` builds that body and headers:
+subscriber would not get Statuspage's payload. `StatuspageWebhook` is a small Apprise plugin that POSTs the
+body it is given verbatim with the headers it is given; `signed_request` builds that body and headers:
 
     X-Statuspage-Signature: t=<unix ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<raw body>")>
     X-Statuspage-Timestamp: <unix ts>
     Idempotency-Key: <one key per delivery, the same on every retry>
 
-Receivers verify with the subscriber's secret and reject timestamps older than a few minutes. Redirects are not
-followed (a redirect could point at an internal host). A failed POST leaves ``failure`` = (reason, permanent):
-408, 429, 5xx and network errors are transient; other 3xx/4xx are permanent.
+Receivers verify with the subscriber's secret and reject timestamps older than a few minutes. Redirects are
+not followed (a redirect could point at an internal host). A failed POST leaves ``failure`` =
+(reason, permanent): 408, 429, 5xx and network errors are transient; other 3xx/4xx are permanent.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def transient_status(code: int) -> bool:
 
 
 class StatuspageWebhook(NotifyBase):
-    """POST one prepared body to one URL; used as an Apprise service instance (``Apprise().add(instance)``)."""
+    """POST one prepared body to one URL; an Apprise service instance (``Apprise().add(instance)``)."""
 
     service_name = "Statuspage webhook"
     protocol = "spwebhook"
