@@ -35,8 +35,9 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path, smtp_sink):
-    """The app with email on (the SMTP sink) served on 127.0.0.1; links in messages point at it."""
-    app = make_app(tmp_path, SMTP_URL=smtp_sink.url(), RETRY_BASE_SECONDS=0.05)
+    """The app as in production (CSRF on) with email to the SMTP sink, served on 127.0.0.1; links in
+    messages point at it."""
+    app = make_app(tmp_path, SMTP_URL=smtp_sink.url(), RETRY_BASE_SECONDS=0.05, WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_URL"] = url
@@ -125,7 +126,7 @@ def test_confirmation_and_update_emails_arrive_and_unsubscribe_takes_one_click(s
     update = mails[1]
     assert "Checkout is failing" in update.subject
     assert "Payments time out" in update.part("plain")
-    assert update.message["List-Unsubscribe"].startswith(f"<{site.url}/subscriptions/")
+    assert str(update.message["List-Unsubscribe"]).strip().startswith(f"<{site.url}/subscriptions/")
     assert update.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe_url = re.search(rf"{re.escape(site.url)}/subscriptions/[^\s\"<>]+/unsubscribe",
                                 update.part("plain")).group(0)
@@ -134,3 +135,34 @@ def test_confirmation_and_update_emails_arrive_and_unsubscribe_takes_one_click(s
     page.get_by_role("heading", name="You are unsubscribed").wait_for()
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(Subscriber)) == 0
+
+
+def test_the_console_subscriber_pages_pass_axe_and_subscribe_me_works(site, page, axe):
+    from werkzeug.security import generate_password_hash
+
+    from statuspage.models import Delivery, NotificationEvent, User
+
+    db.session.add(User(email="lead@example.com", role="manager",
+                        password_hash=generate_password_hash("correct horse battery staple")))
+    hook = subscriptions.subscribe("webhook", "https://hooks.example.com/in").subscriber
+    event = NotificationEvent(kind="incident.opened", payload={})
+    db.session.add(event)
+    db.session.flush()
+    db.session.add(Delivery(event_id=event.id, subscriber_id=hook.id, state="dead", attempts=5,
+                            last_error="HTTP 410 Gone"))
+    db.session.commit()
+    page.goto(f"{site.url}/login")
+    page.get_by_label("Email").fill("lead@example.com")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{site.url}/admin/subscribers")
+    axe(page)
+    page.get_by_role("button", name="Subscribe me").click()
+    page.get_by_text("Internal updates will be emailed to lead@example.com.").wait_for()
+    page.get_by_role("link", name="https://hooks.example.com/…").click()
+    page.get_by_text("HTTP 410 Gone").wait_for()
+    axe(page)
+    page.goto(f"{site.url}/admin/deliveries")
+    axe(page)
+    page.get_by_role("button", name=f"Retry delivery {db.session.scalar(db.select(Delivery.id))}").click()
+    page.get_by_text("will be sent again now").wait_for()
