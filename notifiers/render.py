@@ -57,6 +57,10 @@ def render(kind: str, channel: str, context: dict, template_dir: str | Path) -> 
     if channel == "webhook":
         return Message(channel, payload=webhook_payload(context))
     env = _environment(str(template_dir))
+    # The one-line summary, rendered once as plain text so that HTML templates escape it like any other value.
+    headline = env.get_template("_partials/headline.txt").module.headline
+    context["headline"] = " ".join(str(headline(kind, context.get("incident"), context.get("update"),
+                                                context["site"])).split())
     part = _PartRenderer(env, channel, kind, context)
     if channel == "email":
         return Message(channel, subject=_one_line(part("subject.txt")), text=_tidy(part("txt")),
