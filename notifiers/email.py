@@ -29,7 +29,8 @@ from apprise.plugins.email.smtp import SMTPSecureMode
 
 _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP  # quoted-printable keeps the text part readable in raw form
-_SMTP_LINES = compat32.clone(linesep="\r\n")  # SMTP wants CRLF; smtplib does not convert bytes
+# SMTP wants CRLF (smtplib does not convert bytes); long ASCII headers (List-Unsubscribe URLs) stay unfolded.
+_SMTP_LINES = compat32.clone(linesep="\r\n", max_line_length=998)
 
 
 @lru_cache(maxsize=4)
