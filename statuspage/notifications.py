@@ -7,14 +7,31 @@ of one event costs one incident serialization per audience, not one per subscrib
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from .api.serializers import incident_json
 from .domain import visibility
 from .domain.priority import PRIORITY_LABEL
-from .domain.status import COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL
+from .domain.status import (
+    COMPONENT_STATUS_LABEL,
+    IMPACT_LABEL,
+    INCIDENT_STATUS_LABEL,
+    OverallStatus,
+    overall_status,
+)
 from .domain.subscriptions import subscription_links
 from .extensions import db
-from .models import Incident, IncidentUpdate, NotificationEvent, Site, Subscriber, User
+from .models import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    Component,
+    Incident,
+    IncidentUpdate,
+    NotificationEvent,
+    Site,
+    Subscriber,
+    User,
+)
 from .rendering import render_markdown, zone
 
 LOCAL_FORMAT = "%d %b %Y, %H:%M %Z"
@@ -38,8 +55,27 @@ def window_local(incident: Incident, tz_name: str) -> str | None:
     return f"{start.strftime('%d %b %Y, %H:%M')} – {end_text}"
 
 
-def site_context(site: Site) -> dict:
-    return {"name": site.name, "url": site.url or public_url(), "time_zone": site.time_zone}
+def page_status(audience: str) -> OverallStatus:
+    """The page's overall status as ``audience`` sees it now (the webhook's page.status_indicator)."""
+    components = _where(select(Component.status), visibility.component_filter(audience))
+    incidents = _where(select(Incident.impact, Incident.kind, Incident.status)
+                       .where(Incident.status.in_(OPEN_INCIDENT_STATUSES + ACTIVE_MAINTENANCE_STATUSES)),
+                       visibility.incident_filter(audience))
+    rows = db.session.execute(incidents).all()
+    return overall_status(db.session.scalars(components).all(),
+                          [r.impact for r in rows if r.kind == "incident"],
+                          any(r.kind == "maintenance" for r in rows))
+
+
+def _where(query, clause):
+    return query if clause is None else query.where(clause)
+
+
+def site_context(site: Site, audience: str) -> dict:
+    status = page_status(audience)
+    return {"name": site.name, "url": site.url or public_url(), "time_zone": site.time_zone,
+            "page_id": site.page_id, "status_indicator": status.indicator,
+            "status_description": status.description}
 
 
 def incident_context(incident: Incident, audience: str, site: Site) -> dict:
@@ -99,7 +135,7 @@ class EventContexts:
             if update is not None and audience == visibility.PUBLIC and not update.is_public:
                 update = None
             self._cache[key] = {
-                "event": event.kind, "audience": audience, "site": site_context(self.site),
+                "event": event.kind, "audience": audience, "site": site_context(self.site, audience),
                 "incident": incident_context(incident, audience, self.site) if incident else None,
                 "update": update_context(update, self.site) if update else None,
                 "short_url": f"{public_url()}/incidents/{incident.id}" if incident else public_url() or None,

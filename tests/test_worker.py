@@ -197,3 +197,4 @@ def test_two_workers_on_postgresql_never_send_a_delivery_twice(wired, http_sink)
         Delivery.claimed_by)).all())
     assert states() == {"sent": 300}
     assert set(claimed_by) == {"w0", "w1"}  # both took part
+
