@@ -198,6 +198,11 @@ def test_every_event_renders_for_every_channel(event, channel):
         assert (message.text or message.markdown).strip()
     if channel == "email":
         assert message.subject.startswith("[Acme Status] ") and message.html.startswith("<!DOCTYPE html>")
+    if context["incident"] is not None:  # reminders and scheduler-driven events may come without an update
+        without_update = render_for(event, channel, dict(context, update=None))
+        if channel != "webhook":
+            assert "https://status.acme.test/incidents/inc1" in without_update.text + without_update.markdown \
+                or without_update.text.endswith("https://s.t/i/abc")
 
 
 def test_missing_context_data_fails_loudly():
