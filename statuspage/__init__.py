@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(settings)
     app.json.sort_keys = False
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
