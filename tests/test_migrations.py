@@ -4,11 +4,11 @@ import secrets
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import PG_URL
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from conftest import PG_URL
 from statuspage import create_app
 from statuspage.extensions import db
 
