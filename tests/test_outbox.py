@@ -297,3 +297,26 @@ def test_delivery_counts_cover_every_state(app, api):
     counts = dispatch.delivery_counts()
     assert counts["pending"] == 1 and counts["dead"] == 0 and set(counts) >= {"sent", "claimed", "discarded"}
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 1
+
+
+def test_public_subscribers_never_see_internal_components_priority_or_owner(app, api, make_user):
+    secret = create_component(SYSTEM, name="Billing backend", visibility="internal")
+    owner = make_user("oncall@example.com", "manager")
+    subscribe("https://hooks.test/public")
+    subscribe("https://hooks.test/internal", audience="internal")
+    open_incident(SYSTEM, name="Payments failing", body="Looking",
+                  components={api.id: "partial_outage", secret.id: "major_outage"},
+                  itil_impact=1, itil_urgency=1, owner_id=owner.id)
+    sender = RecordingSender()
+    run_worker(app, once=True, sender=sender)
+
+    by_target = {job.target: job.context for job in sender.jobs}
+    public, internal = by_target["https://hooks.test/public"], by_target["https://hooks.test/internal"]
+    assert [c["name"] for c in public["incident"]["components"]] == ["API"]
+    assert public["incident"]["priority_label"] is None and public["incident"]["owner"] is None
+    assert "Billing backend" not in repr(public)
+    assert sorted(c["name"] for c in internal["incident"]["components"]) == ["API", "Billing backend"]
+    assert internal["incident"]["priority_label"] == "P1 Critical"
+    assert internal["incident"]["owner"] == "oncall@example.com"
+    assert public["subscriber"]["unsubscribe_url"].startswith("http://status.test/")
+    assert public["update"]["body_html"].strip() == "<p>Looking</p>"

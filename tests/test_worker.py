@@ -198,3 +198,13 @@ def test_two_workers_on_postgresql_never_send_a_delivery_twice(wired, http_sink)
     assert states() == {"sent": 300}
     assert set(claimed_by) == {"w0", "w1"}  # both took part
 
+
+
+def test_the_worker_command_delivers_what_is_due_and_exits_with_once(wired, http_sink, runner):
+    subscribe("webhook", http_sink.url("/cli"))
+    open_incident(SYSTEM, name="Down", body="Looking")
+    result = runner.invoke(args=["worker", "--once", "--name", "cli-test", "--concurrency", "2"])
+    assert result.exit_code == 0, result.output
+    assert [r.path for r in http_sink.wait_for(1)] == ["/cli"]
+    assert states() == {"sent": 1}
+    assert runner.invoke(args=["worker", "--concurrency", "0"]).exit_code == 2  # bad input: usage error

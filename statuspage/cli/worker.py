@@ -1,5 +1,6 @@
 """``statuspage worker`` delivers notifications; ``statuspage deliveries`` lists what is queued or dead."""
 import logging
+import resource
 import sys
 
 import click
@@ -31,7 +32,9 @@ def worker_command(name, once, concurrency, poll_interval, lease_seconds):
     click.echo(f"worker started (concurrency {concurrency})", err=True)
     totals = run_worker(app, name=name, once=once, poll_interval=poll_interval, concurrency=concurrency,
                         lease_seconds=lease_seconds)
-    click.echo(f"worker stopped after {totals['passes']} passes, {totals['handled']} items handled", err=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    click.echo(f"worker stopped after {totals['passes']} passes, {totals['handled']} items handled, "
+               f"peak RSS {peak_mb:.0f} MB", err=True)
 
 
 @click.command("deliveries")
