@@ -83,6 +83,13 @@ class ReceivedRequest:
         return json.loads(self.body)
 
 
+class _RoomyServer(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a worker sending 8 at once would overflow it and the kernel
+    # would drop SYNs (a 1 s client retry each). Real receivers listen with 128 or more.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @dataclass
 class HttpSink:
     """A threaded HTTP server recording requests; answer codes can be scripted, and it can go down."""
@@ -112,7 +119,7 @@ class HttpSink:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = _RoomyServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self

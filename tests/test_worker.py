@@ -1,6 +1,5 @@
 """The worker end to end with real parts: a real SMTP server and HTTP sink on 127.0.0.1, real rendering and
 sending through ``notifiers``, a real database (SQLite, or PostgreSQL with two concurrent workers)."""
-import socketserver
 import threading
 
 import pytest
@@ -16,13 +15,6 @@ from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber, WorkerHeartbeat
 from statuspage.models.columns import new_id, utcnow
 from statuspage.worker import run_worker
-
-
-@pytest.fixture(autouse=True)
-def roomy_listen_backlog(monkeypatch):
-    """The HTTP sink's socketserver listens with a backlog of 5: a worker sending 8 at once overflows it
-    and the kernel drops SYNs (1 s client retry). Real receivers listen with 128+; so does the sink here."""
-    monkeypatch.setattr(socketserver.TCPServer, "request_queue_size", 128)
 
 
 def subscribe(channel, target, audience="public"):

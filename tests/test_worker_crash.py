@@ -3,7 +3,6 @@ subscriber still gets the message (at-least-once; the duplicates a crash can cau
 by one claimed batch)."""
 import os
 import signal
-import socketserver
 import subprocess
 import sys
 from pathlib import Path
@@ -24,11 +23,6 @@ BATCH = CONCURRENCY * 4  # run_worker's default batch for this concurrency
 STATUSPAGE = str(Path(sys.executable).parent / "statuspage")
 
 
-@pytest.fixture(autouse=True)
-def roomy_listen_backlog(monkeypatch):
-    """The HTTP sink's socketserver listens with a backlog of 5: a worker sending 8 at once overflows it
-    and the kernel drops SYNs (1 s client retry). Real receivers listen with 128+; so does the sink here."""
-    monkeypatch.setattr(socketserver.TCPServer, "request_queue_size", 128)
 
 
 def add_webhook_subscribers(url_for_number) -> None:
