@@ -3,7 +3,7 @@ sending through ``notifiers``, a real database (SQLite, or PostgreSQL with two c
 import threading
 
 import pytest
-from conftest import PG_URL, require
+from conftest import only_on_postgresql
 from sinks import HttpSink, wait_until
 from sqlalchemy import func, insert, select
 
@@ -164,8 +164,8 @@ def test_the_deliveries_command_lists_dead_deliveries(wired, http_sink, runner):
     assert "dead: 1" in result.output and "404" in result.output and "incident.opened" in result.output
 
 
+@only_on_postgresql
 def test_two_workers_on_postgresql_never_send_a_delivery_twice(wired, http_sink):
-    require(PG_URL.startswith("postgresql"), "needs PostgreSQL (STATUSPAGE_TEST_DATABASE_URL) for SKIP LOCKED")
     now = utcnow()
     db.session.execute(insert(Subscriber), [
         {"public_id": new_id(), "channel": "webhook", "target": http_sink.url(f"/s/{n}"), "audience": "public",
