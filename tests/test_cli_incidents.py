@@ -208,8 +208,33 @@ def story(incident_id):
     }
 
 
-def test_the_same_incident_through_the_api_and_the_cli_leaves_the_same_records(client, runner, make_user, web,
-                                                                               database):
+def open_through_the_console(client, user, web, database) -> str:
+    """Open, update and resolve the story through the console's forms, signed in as ``user``."""
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(user.id), True
+    response = client.post("/admin/incidents/new", data={
+        "name": "Checkout down", "status": "identified", "impact": "major", "itil_impact": "", "itil_urgency": "",
+        "visibility": "public", "body": "Payments fail.", "notify": "y", "submit": "Open incident",
+        f"component-{web.id}": "major_outage", f"component-{database.id}": "degraded_performance"})
+    assert response.status_code == 302, response.text
+    incident_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    revision = db.session.get(Incident, incident_id).revision
+    response = client.post(f"/admin/incidents/{incident_id}/updates", data={
+        "update-revision": revision, "update-status": "monitoring", "update-body": "Fix deployed.",
+        "update-notify": "y", f"update-component-{web.id}": "degraded_performance",
+        f"update-component-{database.id}": "degraded_performance"})
+    assert response.status_code == 302, response.text
+    db.session.expire_all()
+    revision = db.session.get(Incident, incident_id).revision
+    response = client.post(f"/admin/incidents/{incident_id}/resolve", data={
+        "resolve-revision": revision, "resolve-body": "All good.", "resolve-notify": "y",
+        f"resolve-component-{web.id}": "", f"resolve-component-{database.id}": ""})
+    assert response.status_code == 302, response.text
+    return incident_id
+
+
+def test_the_same_incident_through_the_console_the_api_and_the_cli_leaves_the_same_records(
+        client, runner, make_user, web, database):
     site = Site.get()
     db.session.commit()
     ops = make_user("ops@example.com", "manager")
@@ -233,10 +258,14 @@ def test_the_same_incident_through_the_api_and_the_cli_leaves_the_same_records(c
                         "--component", f"{web.id}=degraded_performance", "--as", "ops@example.com"])
     runner.invoke(args=["incident", "resolve", via_cli, "--body", "All good.", "--as", "ops@example.com"])
 
-    api_story, cli_story = story(via_api), story(via_cli)
+    via_web = open_through_the_console(client, ops, web, database)
+
+    api_story, cli_story, web_story = story(via_api), story(via_cli), story(via_web)
     assert api_story.pop("sources") == [("api", "ops@example.com")] * 3
     assert cli_story.pop("sources") == [("cli", "ops@example.com")] * 3
-    api_story["incident"]["monitoring_at"] = cli_story["incident"]["monitoring_at"] = "<time>"
-    assert api_story == cli_story
+    assert web_story.pop("sources") == [("web", "ops@example.com")] * 3
+    for told in (api_story, cli_story, web_story):
+        told["incident"]["monitoring_at"] = "<time>"
+    assert api_story == cli_story == web_story
     assert len(api_story["updates"]) == 3 and len(api_story["status_changes"]) == 5
     assert api_story["events"] == ["incident.opened", "incident.updated", "incident.resolved"]
