@@ -67,8 +67,8 @@ def test_a_manager_runs_an_incident_from_open_to_resolved(live_server, page, axe
     page.get_by_role("button", name="Preview").click()
     assert page.locator(".preview strong").text_content() == "investigating"
     assert "P1 Critical" in page.locator(".preview").text_content()
-    page.get_by_role("button", name="Open incident").click()
-    page.wait_for_url("**/admin/incidents/*")
+    with page.expect_navigation():  # the preview's URL matches the incident pattern too
+        page.get_by_role("button", name="Open incident").click()
     incident_url = page.url
     assert "Payments are failing" in page.locator("h1").text_content()
     axe(page)
@@ -158,6 +158,7 @@ def test_the_incident_form_works_by_keyboard_alone(live_server, page, make_user,
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.name") == "submit":
             break
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/admin/incidents/*")
+    # /admin/incidents/new matches the incident URL pattern too: wait for the navigation itself.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("h1").text_content() == "Keyboard only"
