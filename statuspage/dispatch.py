@@ -198,8 +198,11 @@ def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
     claimed again) is only updated when it was sent."""
     now = utcnow()
     max_attempts = int(setting("MAX_ATTEMPTS"))
+    # One query for the whole batch; the loop below then finds every row in the identity map.
+    loaded = {d.id: d for d in db.session.scalars(
+        select(Delivery).where(Delivery.id.in_([o.delivery_id for o in outcomes])))}
     for outcome in outcomes:
-        delivery = db.session.get(Delivery, outcome.delivery_id)
+        delivery = loaded.get(outcome.delivery_id)
         if delivery is None:
             continue
         if outcome.sent:

@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,22 +121,46 @@ def beat(name: str, info: str) -> None:
     db.session.commit()
 
 
-def work_once(name: str, pool: ThreadPoolExecutor, sender, batch: int, lease_seconds: float | None) -> int:
-    """One pass: leases, clock, expansion, one claimed batch sent and recorded. Returns work done."""
-    dispatch.release_expired_leases()
-    try:
-        clock.tick()
-    except Exception:
-        db.session.rollback()
-        log.exception("the maintenance clock failed; deliveries carry on")
-    expanded = dispatch.expand_events()
-    ids = dispatch.claim_due(name, batch, lease_seconds)
-    if not ids:
-        return expanded
-    jobs, outcomes = load_jobs(ids)
-    outcomes += list(pool.map(lambda job: attempt(sender, job), jobs))
-    dispatch.record_results(name, outcomes)
-    return expanded + len(ids)
+class Pipeline:
+    """Sends one claimed batch while the next is claimed and loaded, so database round trips and network
+    I/O overlap. Results of a batch are recorded once its sends are done; a batch is never held longer than
+    one more claim, well inside its lease."""
+
+    def __init__(self, name: str, pool: ThreadPoolExecutor, sender, batch: int, lease_seconds: float | None):
+        self.name, self.pool, self.sender, self.batch, self.lease = name, pool, sender, batch, lease_seconds
+        self.in_flight: tuple[list, list] | None = None  # (futures, outcomes known without sending)
+
+    def housekeeping(self) -> int:
+        """Leases, the maintenance clock and expansion; returns deliveries added."""
+        dispatch.release_expired_leases()
+        try:
+            clock.tick()
+        except Exception:
+            db.session.rollback()
+            log.exception("the maintenance clock failed; deliveries carry on")
+        return dispatch.expand_events()
+
+    def step(self) -> int:
+        """Claim and start one batch, then record the previous one. Returns deliveries claimed plus
+        results recorded (a recorded retry may be due at once, so either means: go round again)."""
+        ids = dispatch.claim_due(self.name, self.batch, self.lease)
+        started = None
+        if ids:
+            jobs, skipped = load_jobs(ids)
+            started = ([self.pool.submit(attempt, self.sender, job) for job in jobs], skipped)
+        recorded = self.flush()
+        self.in_flight = started
+        return len(ids) + recorded
+
+    def flush(self) -> int:
+        """Wait for the batch in flight and record its results; returns how many."""
+        if self.in_flight is None:
+            return 0
+        futures, outcomes = self.in_flight
+        self.in_flight = None
+        outcomes = outcomes + [f.result() for f in futures]
+        dispatch.record_results(self.name, outcomes)
+        return len(outcomes)
 
 
 def run_worker(app, name: str | None = None, once: bool = False, stop_event: threading.Event | None = None,
@@ -144,7 +169,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     """Deliver until stopped (SIGTERM/SIGINT or ``stop_event``), or with ``once`` until nothing is due.
 
     ``sender(job)`` sends one Job or raises (DeliveryFailed, or anything: transient); the default renders
-    and sends through ``notifiers``. Returns {"passes", "handled"} counts.
+    and sends through ``notifiers``. Heartbeat, leases, clock and expansion run at most once per
+    ``poll_interval`` while a backlog drains. Returns {"passes", "handled"} counts.
     """
     name = name or f"{socket.gethostname()}-{os.getpid()}"
     stop_event = stop_event or threading.Event()
@@ -153,11 +179,16 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     totals = {"passes": 0, "handled": 0}
     try:
         with app.app_context(), ThreadPoolExecutor(concurrency, thread_name_prefix="send") as pool:
-            sender = sender or NotifierSender(app.config)
+            pipeline = Pipeline(name, pool, sender or NotifierSender(app.config), batch, lease_seconds)
+            last_housekeeping = 0.0
             while not stop_event.is_set():
                 try:
-                    beat(name, f"pid={os.getpid()} handled={totals['handled']}")
-                    done = work_once(name, pool, sender, batch, lease_seconds)
+                    done = 0
+                    if time.monotonic() - last_housekeeping >= poll_interval or once:
+                        beat(name, f"pid={os.getpid()} handled={totals['handled']}")
+                        done += pipeline.housekeeping()
+                        last_housekeeping = time.monotonic()
+                    done += pipeline.step()
                 except Exception:  # database gone, lock timeout...: log, wait, try again
                     db.session.rollback()
                     log.exception("worker pass failed; retrying in %.1fs", poll_interval)
@@ -168,10 +199,11 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                     db.session.remove()
                 totals["passes"] += 1
                 totals["handled"] += done
-                if not done:
+                if not done and pipeline.in_flight is None:
                     if once:
                         break
                     stop_event.wait(poll_interval)
+            pipeline.flush()
     finally:
         restore()
     return totals
