@@ -3,7 +3,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
-from conftest import make_app
+from conftest import make_app, require
 
 from statuspage.domain import subscriptions
 from statuspage.domain.components import create_component, create_group
@@ -209,3 +209,28 @@ def test_subscribing_is_rate_limited_per_client(tmp_path):
     assert client.get("/subscribe").status_code == 200  # reading the form is not limited
     with app.app_context():
         db.engine.dispose()
+
+
+def test_rate_limits_are_shared_through_redis_when_configured(tmp_path):
+    """With STATUSPAGE_REDIS_URL the counters live in Redis, so every web process counts against one budget."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+        reachable = True
+    except redis.RedisError:
+        reachable = False
+    require(reachable, "Redis is not reachable on 127.0.0.1:6379")
+    redis.Redis.from_url(url).flushdb()
+    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STRATEGY": "moving-window", "RATELIMIT_STORAGE_URI": url}
+    first, second = make_app(tmp_path / "a", **settings), make_app(tmp_path / "b", **settings)
+    data = {"channel": "webhook", "webhook_url": "https://h.example.com/", "scope": "all", "min_impact": "none"}
+    codes = [first.test_client().post("/subscribe", data=data).status_code for _ in range(6)]
+    codes += [second.test_client().post("/subscribe", data=data).status_code for _ in range(5)]
+    assert codes[:10].count(429) == 0 and codes[10] == 429
+    assert redis.Redis.from_url(url).dbsize() > 0  # the counters live in Redis
+    redis.Redis.from_url(url).flushdb()
+    for app in (first, second):
+        with app.app_context():
+            db.engine.dispose()
