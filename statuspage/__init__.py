@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, errors, rendering, snapshot
+from . import cli, errors, rendering, security, snapshot
 from .api import init_app as init_api
 from .config import build_config
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     snapshot.init_app(app)
     init_web(app)
     init_api(app)
