@@ -7,7 +7,8 @@ from ..extensions import db
 from ..models import Incident, IncidentComponent, IncidentUpdate
 from ..models.columns import utcnow
 from .components import get_component
-from .incidents import _apply_fields, check_body, describe_incident, describe_update, get_incident
+from .incident_fields import apply_fields, check_body, describe_incident, describe_update
+from .incidents import get_incident
 from .recording import Actor, DomainError, bump_site_version, change, check_revision, record
 
 
@@ -42,7 +43,7 @@ def schedule_maintenance(actor: Actor, *, name: str, scheduled_for: datetime, sc
                             scheduled_until=scheduled_until, scheduled_auto_in_progress=auto_in_progress,
                             scheduled_auto_completed=auto_completed, scheduled_remind_prior=remind_prior,
                             remind_minutes_before=remind_minutes_before)
-        _apply_fields(incident, {"name": name, "visibility": visibility})
+        apply_fields(incident, {"name": name, "visibility": visibility})
         incident.impact = "maintenance"
         db.session.add(incident)
         for cid in dict.fromkeys(component_ids or []):
