@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from statuspage import dispatch
+from statuspage.domain import deliveries
 from statuspage.domain.components import create_component
 from statuspage.domain.incidents import open_incident, post_update
 from statuspage.domain.maintenance import schedule_maintenance
@@ -262,20 +263,20 @@ def test_operators_can_retry_a_dead_delivery_and_discard_a_pending_one(app, api)
     admin = Actor(label="admin@example.com", source="web")
 
     assert delivery.state == "dead"
-    dispatch.retry_delivery(admin, delivery.id)
+    deliveries.retry_delivery(admin, delivery.id)
     assert db.session.get(Delivery, delivery.id).state == "pending"
     with pytest.raises(DomainError, match="only a dead or discarded"):
-        dispatch.retry_delivery(admin, delivery.id)
+        deliveries.retry_delivery(admin, delivery.id)
     sender.fail.clear()
     run_worker(app, once=True, sender=sender)
     assert db.session.get(Delivery, delivery.id).state == "sent"
     with pytest.raises(DomainError, match="only a pending or dead"):
-        dispatch.discard_delivery(admin, delivery.id)
+        deliveries.discard_delivery(admin, delivery.id)
 
     open_incident(SYSTEM, name="Again", body="Looking")
     dispatch.expand_events()
     pending = db.session.scalars(select(Delivery).where(Delivery.state == "pending")).one()
-    dispatch.discard_delivery(admin, pending.id)
+    deliveries.discard_delivery(admin, pending.id)
     run_worker(app, once=True, sender=sender)
     assert db.session.get(Delivery, pending.id).state == "discarded"
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "delivery")).all()
@@ -285,16 +286,16 @@ def test_operators_can_retry_a_dead_delivery_and_discard_a_pending_one(app, api)
 def test_retrying_an_unknown_delivery_is_a_not_found(app):
     from statuspage.domain.recording import NotFound
     with pytest.raises(NotFound):
-        dispatch.retry_delivery(SYSTEM, 424242)
+        deliveries.retry_delivery(SYSTEM, 424242)
     with pytest.raises(NotFound):
-        dispatch.discard_delivery(SYSTEM, "not-a-number")
+        deliveries.discard_delivery(SYSTEM, "not-a-number")
 
 
 def test_delivery_counts_cover_every_state(app, api):
     subscribe("https://hooks.test/a")
     open_incident(SYSTEM, name="Down", body="Looking")
     dispatch.expand_events()
-    counts = dispatch.delivery_counts()
+    counts = deliveries.delivery_counts()
     assert counts["pending"] == 1 and counts["dead"] == 0 and set(counts) >= {"sent", "claimed", "discarded"}
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 1
 

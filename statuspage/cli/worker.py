@@ -43,7 +43,7 @@ def worker_command(name, once, concurrency, poll_interval, lease_seconds):
 @with_appcontext
 def deliveries_command(state, limit):
     """Count deliveries by state and list the most recent ones (e.g. --state dead)."""
-    from ..dispatch import delivery_counts
+    from ..domain.deliveries import delivery_counts
 
     counts = delivery_counts()
     click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))

@@ -1,5 +1,5 @@
 """Who was not reached, and why: dead and retrying deliveries with their reason, subscriber and event; retry
-and discard (``dispatch.retry_delivery`` / ``discard_delivery``, audited); the outbox at a glance (deliveries
+and discard (``domain.deliveries``, audited); the outbox at a glance (deliveries
 per state, events waiting for expansion, the workers' last heartbeats).
 """
 import math
@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func
 
-from ... import dispatch
+from ...domain import deliveries
 from ...domain.recording import DomainError
 from ...domain.subscriptions import display_target
 from ...extensions import db
@@ -47,7 +47,7 @@ def deliveries_list():
     heartbeats = db.session.scalars(db.select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc())
                                     .limit(10)).all()
     return render_template("admin/deliveries.html", rows=rows, show=show, shows=SHOWS, total=total, page=page,
-                           pages=max(math.ceil(total / PAGE_SIZE), 1), counts=dispatch.delivery_counts(),
+                           pages=max(math.ceil(total / PAGE_SIZE), 1), counts=deliveries.delivery_counts(),
                            waiting=waiting, heartbeats=heartbeats, display_target=display_target)
 
 
@@ -68,11 +68,11 @@ def _act(delivery_id: int, action, done: str):
 @bp.route("/deliveries/<int:delivery_id>/retry", methods=["POST"])
 @require("manage")
 def delivery_retry(delivery_id: int):
-    return _act(delivery_id, dispatch.retry_delivery, f"Delivery {delivery_id} will be sent again now.")
+    return _act(delivery_id, deliveries.retry_delivery, f"Delivery {delivery_id} will be sent again now.")
 
 
 @bp.route("/deliveries/<int:delivery_id>/discard", methods=["POST"])
 @require("manage")
 def delivery_discard(delivery_id: int):
-    return _act(delivery_id, dispatch.discard_delivery,
+    return _act(delivery_id, deliveries.discard_delivery,
                 f"Delivery {delivery_id} was discarded: it will not be sent.")
