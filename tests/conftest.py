@@ -256,3 +256,76 @@ def fresh_user_per_request():
     request_started.connect(forget_cached_user)
     yield
     request_started.disconnect(forget_cached_user)
+
+
+# The management API (/v1) and the objects most tests start from.
+
+@pytest.fixture
+def page_id(app) -> str:
+    """This site's page id (the one Site row is created and committed)."""
+    from statuspage.models import Site
+
+    site = Site.get()
+    db.session.commit()
+    return site.page_id
+
+
+@pytest.fixture
+def api_key(make_user):
+    """``api_key(role, email=None, scheme="OAuth", user=None)`` issues an API key to a new user with that role (or
+    to ``user``) and returns the request headers that send it."""
+    from statuspage.domain import tokens
+    from statuspage.domain.recording import SYSTEM
+
+    def issue(role: str = "manager", email: str | None = None, scheme: str = "OAuth", user=None) -> dict:
+        owner = user or make_user(email or f"{role}@example.com", role)
+        return {"Authorization": f"{scheme} {tokens.issue_token(SYSTEM, owner, 'script')[1]}"}
+
+    return issue
+
+
+class ApiClient:
+    """The test client speaking to ``/v1/pages/<page_id>/`` with the given headers: ``api("get", "incidents")``;
+    ``headers=`` on a call adds to them."""
+
+    def __init__(self, client, page_id: str, headers: dict):
+        self.client, self.page_id, self.headers = client, page_id, headers
+
+    def __call__(self, method: str, path: str, **kwargs):
+        headers = self.headers | kwargs.pop("headers", {})
+        return getattr(self.client, method)(f"/v1/pages/{self.page_id}/{path}", headers=headers, **kwargs)
+
+
+@pytest.fixture
+def v1(client, page_id):
+    """``v1(headers)`` → an ApiClient for this site's page, e.g. ``v1(api_key("viewer"))``."""
+    return lambda headers: ApiClient(client, page_id, headers)
+
+
+@pytest.fixture
+def web(app):
+    """A public component named "Web"."""
+    from statuspage.domain.components import create_component
+    from statuspage.domain.recording import SYSTEM
+
+    return create_component(SYSTEM, name="Web")
+
+
+@pytest.fixture
+def database(app):
+    """A public component named "Database"."""
+    from statuspage.domain.components import create_component
+    from statuspage.domain.recording import SYSTEM
+
+    return create_component(SYSTEM, name="Database")
+
+
+@pytest.fixture
+def fresh(app):
+    """``fresh(Model, id)`` reads the row again from the database, not from the session's identity map."""
+
+    def read(model, key):
+        db.session.expire_all()
+        return db.session.get(model, key)
+
+    return read

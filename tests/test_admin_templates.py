@@ -18,11 +18,6 @@ def api(app):
     return create_component(SYSTEM, name="API")
 
 
-@pytest.fixture
-def web(app):
-    return create_component(SYSTEM, name="Website")
-
-
 def only_template() -> IncidentTemplate:
     return db.session.scalars(db.select(IncidentTemplate)).one()
 

@@ -1,42 +1,18 @@
 """Management API v1 components and component groups: list, create, edit, delete, errors."""
 import pytest
 
-from statuspage.domain import tokens
 from statuspage.domain.components import create_component, create_group
 from statuspage.domain.recording import SYSTEM
 from statuspage.extensions import db
-from statuspage.models import AuditEntry, Component, ComponentGroup, ComponentStatusChange, Site
+from statuspage.models import AuditEntry, Component, ComponentGroup, ComponentStatusChange
 
 SUFFIXES = ["", ".json"]
 
 
-class Api:
-    """A test client speaking to /v1/pages/<page_id>/ with a manager's key."""
-
-    def __init__(self, client, page_id, key):
-        self.client, self.page_id, self.key = client, page_id, key
-
-    def __call__(self, method, path, **kwargs):
-        headers = {"Authorization": f"Bearer {self.key}"} | kwargs.pop("headers", {})
-        return getattr(self.client, method)(f"/v1/pages/{self.page_id}/{path}", headers=headers, **kwargs)
-
-
 @pytest.fixture
-def api(client, make_user):
-    site = Site.get()
-    db.session.commit()
-    user = make_user("ops@example.com", "admin")
-    return Api(client, site.page_id, tokens.issue_token(SYSTEM, user, "terraform")[1])
-
-
-@pytest.fixture
-def web(app):
-    return create_component(SYSTEM, name="Web")
-
-
-def fresh(model, key):
-    db.session.expire_all()
-    return db.session.get(model, key)
+def api(v1, api_key):
+    """The management API with an admin's key, sent as a Bearer token."""
+    return v1(api_key("admin", "ops@example.com", scheme="Bearer"))
 
 
 def audit_sources(action):
@@ -57,7 +33,7 @@ def test_it_lists_groups_with_their_components_then_ungrouped_ones(api, web, suf
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_it_creates_a_component_from_a_json_envelope(api, suffix):
+def test_it_creates_a_component_from_a_json_envelope(api, suffix, fresh):
     response = api("post", f"components{suffix}", json={"component": {
         "name": "Payments", "description": "Card payments", "status": "degraded_performance",
         "showcase": False, "only_show_if_degraded": True, "start_date": "2024-03-01"}})
@@ -72,7 +48,7 @@ def test_it_creates_a_component_from_a_json_envelope(api, suffix):
     assert audit_sources("component.create") == ["api"]
 
 
-def test_it_creates_a_component_from_a_form_in_a_group(api):
+def test_it_creates_a_component_from_a_form_in_a_group(api, fresh):
     core = create_group(SYSTEM, name="Core")
     response = api("post", "components", data={"component[name]": "Search", "component[group_id]": core.id,
                                                  "component[showcase]": "false"})
@@ -115,7 +91,7 @@ def test_a_status_change_lands_in_the_components_history(api, web, method, suffi
     assert audit_sources("component.update") == ["api"]
 
 
-def test_a_null_group_id_takes_the_component_out_of_its_group(api):
+def test_a_null_group_id_takes_the_component_out_of_its_group(api, fresh):
     core = create_group(SYSTEM, name="Core")
     component = create_component(SYSTEM, name="Search", group_id=core.id)
     response = api("patch", f"components/{component.id}", json={"component": {"group_id": None}})
@@ -123,7 +99,7 @@ def test_a_null_group_id_takes_the_component_out_of_its_group(api):
     assert fresh(Component, component.id).group_id is None
 
 
-def test_a_stale_if_match_on_a_component_is_409(api, web):
+def test_a_stale_if_match_on_a_component_is_409(api, web, fresh):
     etag = api("get", f"components/{web.id}").headers["ETag"]
     assert api("patch", f"components/{web.id}", json={"component": {"name": "Website"}},
                headers={"If-Match": etag}).status_code == 200
@@ -133,7 +109,7 @@ def test_a_stale_if_match_on_a_component_is_409(api, web):
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_delete_removes_the_component(api, web, suffix):
+def test_delete_removes_the_component(api, web, suffix, fresh):
     response = api("delete", f"components/{web.id}{suffix}")
     assert response.status_code == 204
     assert fresh(Component, web.id) is None
@@ -142,7 +118,7 @@ def test_delete_removes_the_component(api, web, suffix):
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_it_creates_a_group_with_its_components(api, web, suffix):
+def test_it_creates_a_group_with_its_components(api, web, suffix, fresh):
     other = create_component(SYSTEM, name="API")
     response = api("post", f"component-groups{suffix}", json={
         "description": "Everything customers touch", "component_group": {"name": "Frontend",
@@ -187,7 +163,7 @@ def test_it_lists_and_shows_groups(api, web, suffix):
 
 
 @pytest.mark.parametrize("method, suffix", [("patch", ""), ("put", ".json")])
-def test_a_group_can_be_renamed_and_given_other_components(api, web, method, suffix):
+def test_a_group_can_be_renamed_and_given_other_components(api, web, method, suffix, fresh):
     other = create_component(SYSTEM, name="API")
     core = create_group(SYSTEM, name="Core", component_ids=[web.id])
     response = api(method, f"component-groups/{core.id}{suffix}", json={
@@ -199,7 +175,7 @@ def test_a_group_can_be_renamed_and_given_other_components(api, web, method, suf
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_deleting_a_group_keeps_its_components(api, web, suffix):
+def test_deleting_a_group_keeps_its_components(api, web, suffix, fresh):
     core = create_group(SYSTEM, name="Core", component_ids=[web.id])
     response = api("delete", f"component-groups/{core.id}{suffix}")
     assert response.status_code == 200 and response.get_json()["components"] == [web.id]

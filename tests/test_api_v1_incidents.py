@@ -3,47 +3,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from statuspage.domain import incidents, tokens
+from statuspage.domain import incidents
 from statuspage.domain.components import create_component
 from statuspage.domain.recording import SYSTEM
 from statuspage.extensions import db
-from statuspage.models import AuditEntry, Component, Incident, IncidentUpdate, NotificationEvent, Site
+from statuspage.models import AuditEntry, Component, Incident, IncidentUpdate, NotificationEvent
 
 SUFFIXES = ["", ".json"]
 
 
-class Api:
-    """A test client speaking to /v1/pages/<page_id>/ with a manager's key."""
-
-    def __init__(self, client, page_id, key):
-        self.client, self.page_id, self.key = client, page_id, key
-
-    def __call__(self, method, path, **kwargs):
-        headers = {"Authorization": f"OAuth {self.key}"} | kwargs.pop("headers", {})
-        return getattr(self.client, method)(f"/v1/pages/{self.page_id}/{path}", headers=headers, **kwargs)
-
-
 @pytest.fixture
-def api(client, make_user):
-    site = Site.get()
-    db.session.commit()
-    user = make_user("ops@example.com", "manager")
-    return Api(client, site.page_id, tokens.issue_token(SYSTEM, user, "script")[1])
-
-
-@pytest.fixture
-def web(app):
-    return create_component(SYSTEM, name="Web")
-
-
-@pytest.fixture
-def db_component(app):
-    return create_component(SYSTEM, name="Database")
-
-
-def fresh(model, key):
-    db.session.expire_all()
-    return db.session.get(model, key)
+def api(v1, api_key):
+    """The management API with a manager's key."""
+    return v1(api_key("manager", "ops@example.com"))
 
 
 def audit(action):
@@ -55,7 +27,7 @@ def soon(hours):
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_it_opens_an_incident_from_a_json_envelope(api, web, suffix):
+def test_it_opens_an_incident_from_a_json_envelope(api, web, suffix, fresh):
     response = api("post", f"incidents{suffix}", json={"incident": {
         "name": "Web is down", "status": "identified", "body": "The load balancer failed.",
         "components": {web.id: "major_outage"}}})
@@ -70,15 +42,15 @@ def test_it_opens_an_incident_from_a_json_envelope(api, web, suffix):
     assert (entry.source, entry.actor_label, entry.object_id) == ("api", "ops@example.com", body["id"])
 
 
-def test_it_opens_an_incident_from_a_form_with_components_and_component_ids(api, web, db_component):
+def test_it_opens_an_incident_from_a_form_with_components_and_component_ids(api, web, database, fresh):
     response = api("post", "incidents.json", data={
         "incident[name]": "Slow pages", "incident[body]": "Pages load slowly.",
         f"incident[components][{web.id}]": "degraded_performance",
-        "incident[component_ids][]": [web.id, db_component.id], "incident[deliver_notifications]": "false"})
+        "incident[component_ids][]": [web.id, database.id], "incident[deliver_notifications]": "false"})
     assert response.status_code == 201
     incident = fresh(Incident, response.get_json()["id"])
     assert {a.component_id: a.status for a in incident.affected} == {
-        web.id: "degraded_performance", db_component.id: "operational"}
+        web.id: "degraded_performance", database.id: "operational"}
     assert incident.impact == "minor"
     assert db.session.scalar(db.select(db.func.count()).select_from(NotificationEvent)) == 0
 
@@ -99,7 +71,7 @@ def test_impact_override_and_metadata_are_kept(api, web):
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_scheduled_for_creates_a_maintenance_window(api, web, suffix):
+def test_scheduled_for_creates_a_maintenance_window(api, web, suffix, fresh):
     response = api("post", f"incidents{suffix}", json={"incident": {
         "name": "Database upgrade", "body": "We upgrade PostgreSQL.", "scheduled_for": soon(24),
         "scheduled_until": soon(26), "component_ids": [web.id], "scheduled_auto_in_progress": True}})
@@ -199,7 +171,7 @@ def test_unresolved_lists_only_open_incidents(api):
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_it_shows_one_incident_with_its_revision_as_etag(api, suffix):
+def test_it_shows_one_incident_with_its_revision_as_etag(api, suffix, fresh):
     created = api("post", "incidents", json={"incident": {"name": "Outage"}}).get_json()
     response = api("get", f"incidents/{created['id']}{suffix}")
     assert response.status_code == 200 and response.get_json()["name"] == "Outage"
@@ -209,7 +181,7 @@ def test_it_shows_one_incident_with_its_revision_as_etag(api, suffix):
 
 
 @pytest.mark.parametrize("method, suffix", [("patch", ""), ("patch", ".json"), ("put", ""), ("put", ".json")])
-def test_a_new_status_and_body_post_the_next_update(api, web, method, suffix):
+def test_a_new_status_and_body_post_the_next_update(api, web, method, suffix, fresh):
     created = api("post", "incidents", json={"incident": {"name": "Outage",
                                                            "components": {web.id: "major_outage"}}}).get_json()
     response = api(method, f"incidents/{created['id']}{suffix}", json={"incident": {
@@ -231,7 +203,7 @@ def test_a_new_name_edits_the_incident_without_an_update(api):
     assert [e.source for e in audit("incident.edit")] == ["api"]
 
 
-def test_resolving_returns_components_to_operational(api, web):
+def test_resolving_returns_components_to_operational(api, web, fresh):
     created = api("post", "incidents", data={"incident[name]": "Outage",
                                              f"incident[components][{web.id}]": "partial_outage"}).get_json()
     assert fresh(Component, web.id).status == "partial_outage"
@@ -240,7 +212,7 @@ def test_resolving_returns_components_to_operational(api, web):
     assert fresh(Incident, created["id"]).resolved_at is not None
 
 
-def test_an_update_on_a_resolved_incident_is_422_and_changes_nothing(api):
+def test_an_update_on_a_resolved_incident_is_422_and_changes_nothing(api, fresh):
     created = api("post", "incidents", json={"incident": {"name": "Outage", "status": "resolved"}}).get_json()
     response = api("patch", f"incidents/{created['id']}", json={"incident": {"name": "Renamed",
                                                                               "body": "Still fine."}})
@@ -249,7 +221,7 @@ def test_an_update_on_a_resolved_incident_is_422_and_changes_nothing(api):
     assert incident.name == "Outage" and len(incident.updates) == 1
 
 
-def test_a_stale_if_match_is_409_with_the_current_state(api):
+def test_a_stale_if_match_is_409_with_the_current_state(api, fresh):
     created = api("post", "incidents", json={"incident": {"name": "Outage"}})
     etag = created.headers["ETag"]
     url = f"incidents/{created.get_json()['id']}"
@@ -273,7 +245,7 @@ def test_a_maintenance_can_be_moved_and_an_incident_cannot(api):
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_delete_removes_the_incident_and_releases_its_components(api, web, suffix):
+def test_delete_removes_the_incident_and_releases_its_components(api, web, suffix, fresh):
     created = api("post", "incidents", json={"incident": {"name": "Outage",
                                                            "components": {web.id: "major_outage"}}}).get_json()
     response = api("delete", f"incidents/{created['id']}{suffix}")
@@ -285,7 +257,7 @@ def test_delete_removes_the_incident_and_releases_its_components(api, web, suffi
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
-def test_an_incident_update_can_be_corrected(api, suffix):
+def test_an_incident_update_can_be_corrected(api, suffix, fresh):
     created = api("post", "incidents", json={"incident": {"name": "Outage", "body": "Teh site is down."}}).get_json()
     update_id = created["incident_updates"][0]["id"]
     response = api("patch", f"incidents/{created['id']}/incident_updates/{update_id}{suffix}", json={
@@ -320,7 +292,7 @@ def test_the_key_holder_sees_internal_notes_and_components(api, app):
     assert "Paged the on-call." in [u["body"] for u in body["incident_updates"]]
 
 
-def test_null_window_fields_on_an_incident_are_ignored(api):
+def test_null_window_fields_on_an_incident_are_ignored(api, fresh):
     created = api("post", "incidents", json={"incident": {"name": "Outage", "scheduled_for": None,
                                                            "scheduled_until": None}})
     assert created.status_code == 201 and created.get_json()["scheduled_for"] is None
@@ -330,7 +302,7 @@ def test_null_window_fields_on_an_incident_are_ignored(api):
     assert patched.status_code == 200 and len(patched.get_json()["incident_updates"]) == 2
 
 
-def test_listing_incidents_takes_the_same_number_of_queries_for_few_or_many(api, web, db_component,
+def test_listing_incidents_takes_the_same_number_of_queries_for_few_or_many(api, web, database,
                                                                              count_queries):
     def listing_queries():
         db.session.expire_all()  # the test shares the request's session: start both counts cold
@@ -340,7 +312,7 @@ def test_listing_incidents_takes_the_same_number_of_queries_for_few_or_many(api,
 
     for n in range(2):
         incidents.open_incident(SYSTEM, name=f"Outage {n}", body="Looking.",
-                                components={web.id: "major_outage", db_component.id: "partial_outage"})
+                                components={web.id: "major_outage", database.id: "partial_outage"})
     listing_queries()  # the key's first use records its last-used time
     few = listing_queries()
     for n in range(2, 8):

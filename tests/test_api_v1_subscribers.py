@@ -1,43 +1,28 @@
 """Management API v1 subscribers: list with filters, create (validation 422), get, delete, resend."""
 import pytest
 
-from statuspage.domain import subscriptions, tokens
+from statuspage.domain import subscriptions
 from statuspage.domain.components import create_component
 from statuspage.domain.recording import SYSTEM
 from statuspage.extensions import db
-from statuspage.models import NotificationEvent, Site, Subscriber
+from statuspage.models import NotificationEvent, Subscriber
 
 SUFFIXES = ["", ".json"]
 
 
-class Api:
-    """A test client speaking to /v1/pages/<page_id>/ with an API key."""
-
-    def __init__(self, client, page_id, key):
-        self.client, self.page_id, self.key = client, page_id, key
-
-    def __call__(self, method, path, **kwargs):
-        headers = {"Authorization": f"OAuth {self.key}"} | kwargs.pop("headers", {})
-        return getattr(self.client, method)(f"/v1/pages/{self.page_id}/{path}", headers=headers, **kwargs)
-
-
 @pytest.fixture
-def api(app, client, make_user):
+def api(app, v1, api_key):
+    """The management API with a manager's key, on a site that can send email and SMS."""
     app.config["SMTP_URL"] = "mailto://127.0.0.1:2525?from=status@example.com"
     app.config["SMS_URL"] = "twilio://sid:token@15550001111"
-    site = Site.get()
-    db.session.commit()
-    user = make_user("ops@example.com", "manager")
-    return Api(client, site.page_id, tokens.issue_token(SYSTEM, user, "scripts")[1])
+    return v1(api_key("manager", "ops@example.com"))
 
 
 def count() -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(Subscriber))
 
 
-def test_a_key_is_needed(client):
-    page_id = Site.get().page_id
-    db.session.commit()
+def test_a_key_is_needed(client, page_id):
     response = client.get(f"/v1/pages/{page_id}/subscribers")
     assert response.status_code == 401 and "error" in response.get_json()
 
@@ -157,10 +142,8 @@ def test_resending_to_a_confirmed_subscriber_is_422(api):
     assert api("post", f"subscribers/{subscriber.public_id}/resend_confirmation").status_code == 422
 
 
-def test_a_viewer_key_may_list_but_not_subscribe(api, client, make_user):
-    viewer = make_user("viewer@example.com", "viewer")
-    key = tokens.issue_token(SYSTEM, viewer, "read only")[1]
-    reader = Api(client, api.page_id, key)
+def test_a_viewer_key_may_list_but_not_subscribe(api, v1, api_key):
+    reader = v1(api_key("viewer"))
     assert reader("get", "subscribers").status_code == 200
     response = reader("post", "subscribers", json={"subscriber": {"email": "ana@example.com"}})
     assert response.status_code == 403 and count() == 0

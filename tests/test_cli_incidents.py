@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from statuspage.domain import tokens
 from statuspage.domain.components import create_component, create_group
 from statuspage.domain.incidents import describe_incident, open_incident
 from statuspage.domain.maintenance import schedule_maintenance
@@ -16,24 +15,8 @@ from statuspage.models import (
     ComponentStatusChange,
     Incident,
     NotificationEvent,
-    Site,
 )
 from statuspage.models.columns import utcnow
-
-
-@pytest.fixture
-def web(app):
-    return create_component(SYSTEM, name="Web")
-
-
-@pytest.fixture
-def database(app):
-    return create_component(SYSTEM, name="Database")
-
-
-def fresh(model, key):
-    db.session.expire_all()
-    return db.session.get(model, key)
 
 
 def assert_one_line_error(result, *words):
@@ -45,7 +28,7 @@ def assert_one_line_error(result, *words):
         assert word in lines[0]
 
 
-def test_open_creates_the_incident_and_prints_its_id(runner, web):
+def test_open_creates_the_incident_and_prints_its_id(runner, web, fresh):
     result = runner.invoke(args=["incident", "open", "Web is down", "--status", "identified", "--impact", "major",
                                  "--component", f"{web.id}=major_outage", "--body", "The load balancer failed."])
     assert result.exit_code == 0, result.output
@@ -72,7 +55,7 @@ def test_as_acts_for_a_console_user(runner, make_user):
     assert (entry.actor_id, entry.actor_label, entry.source) == (user.id, "lead@example.com", "cli")
 
 
-def test_update_and_resolve_move_the_incident_and_its_components(runner, web):
+def test_update_and_resolve_move_the_incident_and_its_components(runner, web, fresh):
     incident_id = runner.invoke(args=["incident", "open", "Outage", "--component", f"{web.id}=partial_outage"]
                                 ).stdout.strip()
     result = runner.invoke(args=["incident", "update", incident_id, "--status", "monitoring", "--body",
@@ -100,7 +83,7 @@ def test_update_and_resolve_move_the_incident_and_its_components(runner, web):
     (["component", "set-status", "nope", "major_outage"], ["nope"]),
     (["component", "set-status", "{web}", "down"], ["down"]),
 ])
-def test_bad_input_is_one_line_on_stderr_and_exit_2(runner, web, args, words):
+def test_bad_input_is_one_line_on_stderr_and_exit_2(runner, web, args, words, fresh):
     result = runner.invoke(args=[a.format(web=web.id) for a in args])
     assert_one_line_error(result, *words)
     assert db.session.scalar(db.select(db.func.count()).select_from(Incident)) == 0
@@ -156,7 +139,7 @@ def test_component_list_is_a_table_in_page_order(runner):
     assert second.split()[1:] == ["Billing", "worker", "operational", "internal"]
 
 
-def test_set_status_records_a_manual_change(runner, web):
+def test_set_status_records_a_manual_change(runner, web, fresh):
     result = runner.invoke(args=["component", "set-status", web.id, "under_maintenance"])
     assert result.exit_code == 0, result.output
     assert fresh(Component, web.id).status == "under_maintenance"
@@ -234,13 +217,10 @@ def open_through_the_console(client, user, web, database) -> str:
 
 
 def test_the_same_incident_through_the_console_the_api_and_the_cli_leaves_the_same_records(
-        client, runner, make_user, web, database):
-    site = Site.get()
-    db.session.commit()
+        client, runner, make_user, api_key, page_id, web, database):
     ops = make_user("ops@example.com", "manager")
-    key = tokens.issue_token(SYSTEM, ops, "script")[1]
-    headers = {"Authorization": f"OAuth {key}"}
-    base = f"/v1/pages/{site.page_id}/incidents"
+    headers = api_key(user=ops)
+    base = f"/v1/pages/{page_id}/incidents"
     created = client.post(base, headers=headers, json={"incident": {
         "name": "Checkout down", "status": "identified", "impact_override": "major", "body": "Payments fail.",
         "components": {web.id: "major_outage", database.id: "degraded_performance"}}})
