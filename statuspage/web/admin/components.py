@@ -1,18 +1,18 @@
 """Components and groups in the console: list, create, edit, set status, reorder, delete.
 
-Each view validates one form and calls one function of ``domain.components``; rule violations come back on
-their field, a stale revision re-renders the form with 409 and what the object looks like now.
+Each view validates one form and calls one function of ``domain.components``; the create and edit pages
+answer as ``form_page`` says (rule violations on their field, a stale revision 409 with the current object).
 """
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ...domain import components as domain
-from ...domain.recording import Conflict, DomainError
 from ...domain.status import COMPONENT_STATUS_LABEL
 from ...extensions import db
 from ...models import Component, ComponentGroup
 from ...web.access import require, web_actor
 from . import bp
+from .form_page import form_page
 from .forms import (
     STATUS_CHOICES,
     ComponentForm,
@@ -21,7 +21,6 @@ from .forms import (
     GroupForm,
     MoveForm,
     expected_revision,
-    show_domain_error,
 )
 
 
@@ -75,16 +74,9 @@ def _component_fields(form: ComponentForm) -> dict:
 @require("manage")
 def component_new():
     form = _component_form()
-    if form.validate_on_submit():
-        try:
-            component = domain.create_component(web_actor(), **_component_fields(form))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Component “{component.name}” created.", "success")
-            return redirect(url_for("admin.components"))
-    return render_template("admin/component_form.html", form=form, component=None), \
-        422 if form.errors or form.form_errors else 200
+    return form_page(form, lambda: domain.create_component(web_actor(), **_component_fields(form)),
+                     template="admin/component_form.html", component=None,
+                     done=url_for("admin.components"), success="Component “{saved.name}” created.")
 
 
 @bp.route("/components/<component_id>", methods=["GET", "POST"])
@@ -92,23 +84,10 @@ def component_new():
 def component_edit(component_id: str):
     component = _component_or_404(component_id)
     form = _component_form(component)
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            domain.update_component(web_actor(), component.id, expected_revision=expected_revision(form),
-                                    **_component_fields(form))
-        except Conflict as error:
-            conflict = error
-            db.session.refresh(component)
-            form.revision.data = str(component.revision)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Component “{component.name}” saved.", "success")
-            return redirect(url_for("admin.components"))
-    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
-    return render_template("admin/component_form.html", form=form, component=component,
-                           conflict=conflict), status
+    return form_page(form, lambda: domain.update_component(
+        web_actor(), component.id, expected_revision=expected_revision(form), **_component_fields(form)),
+        template="admin/component_form.html", component=component, edited=component,
+        done=url_for("admin.components"), success="Component “{saved.name}” saved.")
 
 
 @bp.post("/components/<component_id>/status")
@@ -181,16 +160,9 @@ def _group_fields(form: GroupForm) -> dict:
 @require("manage")
 def group_new():
     form = _group_form()
-    if form.validate_on_submit():
-        try:
-            group = domain.create_group(web_actor(), **_group_fields(form))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Group “{group.name}” created.", "success")
-            return redirect(url_for("admin.components"))
-    return render_template("admin/group_form.html", form=form, group=None), \
-        422 if form.errors or form.form_errors else 200
+    return form_page(form, lambda: domain.create_group(web_actor(), **_group_fields(form)),
+                     template="admin/group_form.html", group=None,
+                     done=url_for("admin.components"), success="Group “{saved.name}” created.")
 
 
 @bp.route("/groups/<group_id>", methods=["GET", "POST"])
@@ -198,22 +170,10 @@ def group_new():
 def group_edit(group_id: str):
     group = _group_or_404(group_id)
     form = _group_form(group)
-    conflict = None
-    if form.validate_on_submit():
-        try:
-            domain.update_group(web_actor(), group.id, expected_revision=expected_revision(form),
-                                **_group_fields(form))
-        except Conflict as error:
-            conflict = error
-            db.session.refresh(group)
-            form.revision.data = str(group.revision)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Group “{group.name}” saved.", "success")
-            return redirect(url_for("admin.components"))
-    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
-    return render_template("admin/group_form.html", form=form, group=group, conflict=conflict), status
+    return form_page(form, lambda: domain.update_group(
+        web_actor(), group.id, expected_revision=expected_revision(form), **_group_fields(form)),
+        template="admin/group_form.html", group=group, edited=group,
+        done=url_for("admin.components"), success="Group “{saved.name}” saved.")
 
 
 @bp.post("/groups/<group_id>/move")

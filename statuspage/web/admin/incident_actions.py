@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Incident, IncidentUpdate
 from ...web.access import require, web_actor
 from . import bp
+from .form_page import form_page
 from .forms import (
     ConfirmForm,
     IncidentEditForm,
@@ -133,25 +134,13 @@ def update_edit(update_id: str):
     """Correct an update's text; no new notification is sent."""
     update = _update_or_404(update_id)
     form = UpdateEditForm(obj=update if request.method == "GET" else None)
-    conflict = None
     if request.method == "GET":
         form.revision.data = str(update.revision)
-    elif form.validate_on_submit():
-        try:
-            domain.edit_update(web_actor(), update.id, body=form.body.data,
-                               expected_revision=expected_revision(form))
-        except Conflict as error:
-            conflict = error
-            db.session.refresh(update)
-            form.revision.data = str(update.revision)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Update corrected (subscribers were not notified again).", "success")
-            return redirect(detail_url(update.incident))
-    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
-    return render_template("admin/incident_update_edit.html", form=form, update=update,
-                           back=detail_url(update.incident), conflict=conflict), status
+    back = detail_url(update.incident)
+    return form_page(form, lambda: domain.edit_update(web_actor(), update.id, body=form.body.data,
+                                                      expected_revision=expected_revision(form)),
+                     template="admin/incident_update_edit.html", update=update, back=back, edited=update,
+                     done=back, success="Update corrected (subscribers were not notified again).")
 
 
 @bp.route("/updates/<update_id>/delete", methods=["GET", "POST"])
