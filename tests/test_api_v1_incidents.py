@@ -237,8 +237,9 @@ def test_a_stale_if_match_is_409_with_the_current_state(api, fresh):
 def test_a_maintenance_can_be_moved_and_an_incident_cannot(api):
     window = api("post", "incidents", json={"incident": {"name": "Upgrade", "scheduled_for": soon(24),
                                                           "scheduled_until": soon(25)}}).get_json()
-    moved = api("patch", f"incidents/{window['id']}", json={"incident": {"scheduled_until": soon(27)}})
-    assert moved.status_code == 200 and moved.get_json()["scheduled_until"] == soon(27).replace("Z", ".000Z")
+    until = soon(27)
+    moved = api("patch", f"incidents/{window['id']}", json={"incident": {"scheduled_until": until}})
+    assert moved.status_code == 200 and moved.get_json()["scheduled_until"] == until.replace("Z", ".000Z")
     outage = api("post", "incidents", json={"incident": {"name": "Outage"}}).get_json()
     refused = api("patch", f"incidents/{outage['id']}", json={"incident": {"scheduled_for": soon(1)}})
     assert refused.status_code == 422 and refused.get_json()["field"] == "scheduled_for"
