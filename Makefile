@@ -25,8 +25,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Figures, not tests. bench_fanout.py needs PostgreSQL: createdb -h 127.0.0.1 -U postgres bench_fanout
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_public.py
+	$(BIN)/python bench/bench_publish.py
+	$(BIN)/python bench/bench_email.py
+	$(BIN)/python bench/bench_fanout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
