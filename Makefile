@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_public.py
 	$(BIN)/python bench/bench_publish.py
 	$(BIN)/python bench/bench_email.py
+	-createdb -h 127.0.0.1 -U postgres bench_fanout 2>/dev/null
 	$(BIN)/python bench/bench_fanout.py
 
 clean:
