@@ -111,36 +111,35 @@ def user_detail(user_id: int):
     return _render_detail(users.get_user(user_id))
 
 
+def _change_user(user, form, form_name: str, save, success):
+    """Validate ``form``, make one domain call, then back to the user's page; errors re-render it (422)."""
+    if form.validate_on_submit():
+        try:
+            save(form)
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(success(), "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _render_detail(user, 422, **{form_name: form})
+
+
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @require("admin")
 def user_role(user_id: int):
     user = users.get_user(user_id)
-    form = RoleForm()
-    if form.validate_on_submit():
-        try:
-            users.set_role(web_actor(), user.id, form.role.data)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            flash(f"{user.email} is now {user.role}.", "success")
-            return redirect(url_for("admin.user_detail", user_id=user.id))
-    return _render_detail(user, 422, role_form=form)
+    return _change_user(user, RoleForm(), "role_form",
+                        lambda form: users.set_role(web_actor(), user.id, form.role.data),
+                        lambda: f"{user.email} is now {user.role}.")
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @require("admin")
 def user_password(user_id: int):
     user = users.get_user(user_id)
-    form = PasswordResetForm()
-    if form.validate_on_submit():
-        try:
-            users.set_password(web_actor(), user.id, form.password.data)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            flash(f"New password set for {user.email}; give it to them through a safe channel.", "success")
-            return redirect(url_for("admin.user_detail", user_id=user.id))
-    return _render_detail(user, 422, password_form=form)
+    return _change_user(user, PasswordResetForm(), "password_form",
+                        lambda form: users.set_password(web_actor(), user.id, form.password.data),
+                        lambda: f"New password set for {user.email}; give it to them through a safe channel.")
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["POST"])
