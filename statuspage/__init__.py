@@ -7,6 +7,7 @@ from . import cli, errors, rendering, security, snapshot
 from .api import init_app as init_api
 from .config import build_config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .hotpath import HotPath
 from .web import init_app as init_web
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,4 +32,5 @@ def create_app(config: dict | None = None) -> Flask:
     init_web(app)
     init_api(app)
     cli.init_app(app)
+    app.wsgi_app = HotPath(app, app.wsgi_app)
     return app

@@ -90,6 +90,10 @@ def build_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("STATUSPAGE_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SNAPSHOT_MAX_AGE": _number("STATUSPAGE_SNAPSHOT_MAX_AGE", "10", int),
+        # How often each process checks the public version (a write shows everywhere within this), and how
+        # long that check may wait for the database before the last good snapshot is served instead.
+        "SNAPSHOT_VERSION_TTL": _number("STATUSPAGE_SNAPSHOT_VERSION_TTL", "0.5"),
+        "SNAPSHOT_DB_TIMEOUT": _number("STATUSPAGE_SNAPSHOT_DB_TIMEOUT", "2"),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)

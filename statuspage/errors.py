@@ -1,8 +1,10 @@
 """Errors as pages or JSON: API paths answer JSON, everything else a friendly HTML page."""
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .domain.recording import DomainError
+from .extensions import db
 
 JSON_PREFIXES = ("/api/", "/v1/")
 
@@ -16,6 +18,11 @@ def _respond(code: int, message: str, extra: dict | None = None):
         body = {"error": message} | (extra or {})
         return jsonify(body), code
     return render_template("errors/error.html", code=code, message=message), code
+
+
+def _is_outage(error: SQLAlchemyError) -> bool:
+    """Connection refused, reset or timed out, as opposed to a bug in a query."""
+    return isinstance(error, OperationalError | InterfaceError)
 
 
 def init_app(app) -> None:
@@ -32,6 +39,18 @@ def init_app(app) -> None:
         if getattr(error, "current", None):
             extra["current"] = error.current
         return _respond(error.status_code, error.message, extra)
+
+    @app.errorhandler(DBAPIError)
+    def database_unreachable(error: DBAPIError):
+        """The database is down or hung: say so (503, retry soon) rather than 'something went wrong'."""
+        db.session.rollback()
+        if not _is_outage(error):
+            return unexpected(error)
+        app.logger.warning("database unreachable: %s", str(error).splitlines()[0][:200])
+        response = make_response(_respond(503, "The service cannot reach its database right now. "
+                                               "Try again in a minute."))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

@@ -58,8 +58,9 @@ def _history_rows() -> list[Incident]:
     return list(db.session.scalars(query))
 
 
-def build_history_feed(self_path: str) -> FeedGenerator:
-    """A feed of the 50 most recently updated public incidents and maintenances, newest first."""
+def build_history_feed(self_path: str, now=None) -> FeedGenerator:
+    """A feed of the 50 most recently updated public incidents and maintenances, newest first; ``now`` (the
+    public version's time in a snapshot) is its build date, so every process renders the same bytes."""
     site = Site.get()
     rows = _history_rows()
     fg = FeedGenerator()
@@ -69,7 +70,8 @@ def build_history_feed(self_path: str) -> FeedGenerator:
     fg.link(href=f"{_base_url()}{self_path}", rel="self")
     fg.link(href=f"{_base_url()}/history", rel="alternate")
     fg.language("en")
-    fg.updated(max((i.updated_at for i in rows), default=site.updated_at))
+    fg.updated(max((i.updated_at for i in rows), default=site.public_changed_at or site.updated_at))
+    fg.lastBuildDate(now or site.public_changed_at or site.updated_at)
     for incident in rows:
         entry = fg.add_entry(order="append")
         entry.id(incident_url(incident))
@@ -87,18 +89,14 @@ def build_history_feed(self_path: str) -> FeedGenerator:
 
 @bp.get("/history.rss")
 def history_rss():
-    def render() -> bytes:
-        fg = build_history_feed("/history.rss")
-        return fg.rss_str(pretty=True)
-    return snapshot.serve(("feeds", "rss"), render, "application/rss+xml")
+    return snapshot.serve(lambda now: build_history_feed("/history.rss", now).rss_str(pretty=True),
+                          "application/rss+xml")
 
 
 @bp.get("/history.atom")
 def history_atom():
-    def render() -> bytes:
-        fg = build_history_feed("/history.atom")
-        return fg.atom_str(pretty=True)
-    return snapshot.serve(("feeds", "atom"), render, "application/atom+xml")
+    return snapshot.serve(lambda now: build_history_feed("/history.atom", now).atom_str(pretty=True),
+                          "application/atom+xml")
 
 
 def build_maintenance_calendar() -> Calendar:
@@ -140,4 +138,4 @@ def _was_cancelled(incident: Incident) -> bool:
 
 @bp.get("/maintenance.ics")
 def maintenance_calendar():
-    return snapshot.serve(("feeds", "ics"), lambda: build_maintenance_calendar().to_ical(), "text/calendar")
+    return snapshot.serve(lambda now: build_maintenance_calendar().to_ical(), "text/calendar")

@@ -1,95 +1,222 @@
-"""Rendered bytes of hot public responses, kept per site version and served with ETag and 304.
+"""Every public GET is a snapshot: rendered once per public version, served from memory, outliving the database.
 
-Each request costs one small query (the site's version) unless the version was read less than
-SNAPSHOT_VERSION_TTL seconds ago in this process; a write in this process forgets the cached version at once.
+``public_key`` names the public responses. Each is rendered once per public version (pages that show durations
+also once per ``fresh_for`` seconds) into a ``Snapshot`` whose bytes do not depend on which process rendered it,
+so its ETag is the same across a gunicorn pool and restarts. ``hotpath`` answers anonymous readers from the store
+before Flask runs; a view calls ``serve`` to answer (and render on a miss) inside Flask.
+
+The public version is read at most every SNAPSHOT_VERSION_TTL seconds per process, by one thread at a time (the
+others use the last value), on its own connection with short timeouts. When it cannot be read, or a render fails
+on the database, the last good snapshot is served, marked stale: from memory, or from the instance folder for a
+process started during the outage.
 """
-import gzip
-import hashlib
-import secrets
+import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs
 
 from flask import Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+from werkzeug.exceptions import ServiceUnavailable
 
 from .extensions import db
 from .models import Site
+from .snapshot_files import Snapshot, SnapshotFiles, respond
+
+log = logging.getLogger(__name__)
+
+V2_PATHS = frozenset(f"/api/v2/{name}.json" for name in (
+    "summary", "status", "components", "incidents", "incidents/unresolved", "scheduled-maintenances",
+    "scheduled-maintenances/upcoming", "scheduled-maintenances/active"))
+PLAIN_PATHS = V2_PATHS | {"/", "/history.rss", "/history.atom", "/maintenance.ics"}
+_ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+MAX_ENTRIES = 5000
+OUTAGE_LOG_EVERY = 60.0
+
+
+def history_page(query_string: str) -> int:
+    """The history page a query string asks for; anything that is not a page number in range is page 1."""
+    raw = parse_qs(query_string).get("page", ["1"])[0] if "page" in query_string else "1"
+    try:
+        number = int(raw)
+    except ValueError:
+        return 1
+    return number if 1 <= number <= 100_000 else 1
+
+
+def public_key(path: str, query_string: str) -> tuple | None:
+    """The snapshot a public GET is answered from, or None for any other path. Query strings count only where
+    a page reads them (``/history?page=N``); any other query string names the same snapshot."""
+    if path in PLAIN_PATHS:
+        return (path,)
+    if path == "/history":
+        return (path, history_page(query_string))
+    if path.startswith("/incidents/"):
+        ident = path[11:]
+        if 0 < len(ident) <= 16 and _ID_CHARS.issuperset(ident):
+            return ("/incidents", ident)
+    return None
 
 
 @dataclass
-class Snapshot:
-    version: int
-    body: bytes
-    etag: str
-    last_modified: datetime
-    mimetype: str
-    rendered_at: float = 0.0
-    gzipped: bytes = b""
+class VersionState:
+    value: int | None = None
+    changed_at: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    ok: bool = True
 
 
-_lock = threading.Lock()
-_cache: dict[tuple, Snapshot] = {}
-_version: dict = {"value": None, "updated_at": None, "read_at": 0.0}
+class PublicVersion:
+    """The site's public version, read on a connection of its own whose connect and statement timeouts are
+    short, so a hung database costs one reader a few seconds, never every reader."""
+
+    def __init__(self, url: str, ttl: float, timeout: float):
+        self.url, self.ttl, self.timeout = url, ttl, timeout
+        self.state = VersionState()
+        self.read_at = float("-inf")
+        self._lock = threading.Lock()
+        self._engine = None
+        self._logged_at = float("-inf")
+
+    def _connect(self):
+        if self._engine is None:
+            if self.url.startswith("postgresql"):
+                args = {"connect_timeout": max(1, round(self.timeout)),
+                        "options": f"-c statement_timeout={int(self.timeout * 1000)}"}
+            else:
+                args = {"timeout": self.timeout}
+            self._engine = create_engine(self.url, poolclass=NullPool, connect_args=args)
+        return self._engine.connect()
+
+    def read(self) -> VersionState:
+        """Read now; on failure keep the last value and mark it unconfirmed (logged once a minute)."""
+        try:
+            with self._connect() as conn:
+                row = conn.execute(select(Site.public_version, Site.public_changed_at).where(Site.id == 1)).first()
+            self.state = VersionState(row[0], row[1]) if row else VersionState(0)
+        except (SQLAlchemyError, OSError) as error:
+            self.state = VersionState(self.state.value, self.state.changed_at, ok=False)
+            if time.monotonic() - self._logged_at >= OUTAGE_LOG_EVERY:
+                self._logged_at = time.monotonic()
+                log.warning("database unreachable, serving the last good public snapshots: %s",
+                            str(error).splitlines()[0][:200])
+        self.read_at = time.monotonic()
+        return self.state
+
+    def current(self) -> VersionState:
+        """The version, read again when older than the TTL by whichever thread gets there first."""
+        if time.monotonic() - self.read_at <= self.ttl and self.state.value is not None:
+            return self.state
+        if self._lock.acquire(blocking=self.state.value is None):
+            try:
+                if time.monotonic() - self.read_at > self.ttl or self.state.value is None:
+                    self.read()
+            finally:
+                self._lock.release()
+        return self.state
+
+    def forget(self) -> None:
+        self.read_at = float("-inf")
 
 
-def forget_version() -> None:
-    _version["read_at"] = 0.0
+class SnapshotStore:
+    """One application's snapshots: in memory, and on disk for the next process."""
+
+    def __init__(self, url: str, folder: Path, ttl: float, timeout: float):
+        self.version = PublicVersion(url, ttl, timeout)
+        self.files = SnapshotFiles(folder)
+        self.entries: dict[tuple, Snapshot] = {}
+        self.renders = 0
+        self._lock = threading.Lock()
+
+    def lookup(self, key: tuple) -> tuple[Snapshot, bool] | None:
+        """(snapshot, stale) when the store can answer without rendering, else None."""
+        state = self.version.current()
+        snap = self.entries.get(key)
+        if state.ok:
+            if snap is not None and snap.is_current(state.value):
+                return snap, False
+            return None
+        snap = snap or self._from_disk(key)
+        return (snap, True) if snap is not None else None
+
+    def last_good(self, key: tuple) -> Snapshot | None:
+        return self.entries.get(key) or self._from_disk(key)
+
+    def _from_disk(self, key: tuple) -> Snapshot | None:
+        snap = self.files.load(key)
+        if snap is not None:
+            self.entries.setdefault(key, snap)
+        return snap
+
+    def render(self, key: tuple, render, state: VersionState, mimetype: str, cors: bool,
+               fresh_for: int | None, max_age: int) -> Snapshot:
+        """Render ``key`` for ``state``; the clock a page shows is the bucket's start or the version's time,
+        whichever is later, so every process renders the same bytes for the same version and bucket."""
+        bucket = int(time.time() // fresh_for) if fresh_for else None
+        now = state.changed_at
+        if bucket is not None:
+            now = max(now, datetime.fromtimestamp(bucket * fresh_for, UTC))
+        body = render(now)
+        snap = Snapshot(key, state.value, bucket, mimetype, body.encode() if isinstance(body, str) else body,
+                        now, cors, max_age, fresh_for)
+        with self._lock:
+            if len(self.entries) >= MAX_ENTRIES:
+                for old in sorted(self.entries, key=lambda k: self.entries[k].last_modified)[:MAX_ENTRIES // 10]:
+                    del self.entries[old]
+            self.entries[key] = snap
+            self.renders += 1
+        self.files.save(snap)
+        return snap
 
 
-def site_version() -> tuple[int, datetime]:
-    ttl = current_app.config.get("SNAPSHOT_VERSION_TTL", 1.0)
-    if _version["value"] is None or time.monotonic() - _version["read_at"] > ttl:
-        row = db.session.execute(select(Site.version, Site.updated_at).where(Site.id == 1)).first()
-        value, updated = (row[0], row[1]) if row else (0, datetime(2000, 1, 1).astimezone())
-        _version.update(value=value, updated_at=updated, read_at=time.monotonic())
-    return _version["value"], _version["updated_at"]
+_stores: "weakref.WeakSet[SnapshotStore]" = weakref.WeakSet()
 
 
-def serve(key: tuple, render, mimetype: str = "text/html", max_age: int | None = None,
-          cors: bool = False, fresh_for: float | None = None) -> Response:
-    """Answer from the snapshot for ``key`` at the current version, rendering it first if needed.
+def store() -> SnapshotStore:
+    return current_app.extensions["snapshots"]
 
-    ``fresh_for`` (seconds) also re-renders a snapshot older than that, for bodies that show the clock."""
-    version, updated_at = site_version()
-    full_key = (current_app.extensions["snapshot_token"], *key)
-    snap = _cache.get(full_key)
-    stale = snap is not None and fresh_for is not None and time.monotonic() - snap.rendered_at > fresh_for
-    if snap is None or snap.version != version or stale:
-        body = render()
-        body = body.encode() if isinstance(body, str) else body
-        etag = hashlib.sha256(body).hexdigest()[:32]
-        snap = Snapshot(version, body, etag, updated_at, mimetype, time.monotonic(),
-                        gzip.compress(body, compresslevel=6, mtime=0))
-        with _lock:
-            _cache[full_key] = snap
-    max_age = current_app.config["SNAPSHOT_MAX_AGE"] if max_age is None else max_age
-    # Compressed once per version: a 50-component page is ~16x smaller on the wire.
-    if "gzip" in request.accept_encodings and len(snap.body) > 1024:
-        response = Response(snap.gzipped, mimetype=snap.mimetype)
-        response.headers["Content-Encoding"] = "gzip"
-        response.set_etag(snap.etag + "-gz")
-    else:
-        response = Response(snap.body, mimetype=snap.mimetype)
-        response.set_etag(snap.etag)
-    response.last_modified = snap.last_modified
-    response.cache_control.public = True
-    response.cache_control.max_age = max_age
-    response.headers["Cache-Control"] += ", stale-while-revalidate=60, stale-if-error=86400"
-    if cors:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    response.vary.add("Accept-Encoding")
+
+def serve(render, mimetype: str = "text/html", cors: bool = False, fresh_for: int | None = None,
+          max_age: int | None = None) -> Response:
+    """Answer the current request from its snapshot, calling ``render(now)`` (str or bytes) on a miss.
+
+    ``fresh_for`` (seconds) also renders again when the clock moves into a new window, for bodies that show
+    durations. When the database fails, the last good snapshot answers, marked stale; with none, 503."""
+    key = public_key(request.path, request.environ.get("QUERY_STRING", ""))
+    if key is None:
+        raise LookupError(f"{request.path} is not a public snapshot path; add it to snapshot.public_key")
+    snaps = store()
+    found = snaps.lookup(key)
+    if found is None and snaps.version.state.ok:
+        max_age = current_app.config["SNAPSHOT_MAX_AGE"] if max_age is None else max_age
+        try:
+            found = snaps.render(key, render, snaps.version.state, mimetype, cors, fresh_for, max_age), False
+        except SQLAlchemyError:
+            db.session.rollback()
+            snaps.version.read()  # logs the outage once a minute
+            snap = snaps.last_good(key)
+            found = (snap, True) if snap is not None else None
+    if found is None:
+        raise ServiceUnavailable("The status page cannot reach its database right now. Try again in a minute.")
+    status, headers, body = respond(found[0], request.environ, stale=found[1])
+    response = Response(body, status=status, headers=headers)
     response.public_snapshot = True
-    return response.make_conditional(request)
+    return response
 
 
 def clear() -> None:
-    """Forget every snapshot (tests; a process never needs it: versions move on)."""
-    with _lock:
-        _cache.clear()
-    forget_version()
+    """Forget every snapshot in memory (tests; a process never needs it: versions move on)."""
+    for each in list(_stores):
+        with each._lock:
+            each.entries.clear()
+        each.version.forget()
 
 
 class SnapshotAwareSessionInterface(SecureCookieSessionInterface):
@@ -102,11 +229,16 @@ class SnapshotAwareSessionInterface(SecureCookieSessionInterface):
         return super().save_session(app, session, response)
 
 
-def init_app(app) -> None:
-    app.extensions["snapshot_token"] = secrets.token_hex(8)
-    app.session_interface = SnapshotAwareSessionInterface()
-    @event.listens_for(db.session, "after_commit")
-    def _after_commit(session):
-        forget_version()
+def _forget_versions(session) -> None:
+    for each in list(_stores):
+        each.version.forget()
 
-    app.config.setdefault("SNAPSHOT_VERSION_TTL", 1.0)
+
+def init_app(app) -> None:
+    snaps = SnapshotStore(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.instance_path) / "snapshots",
+                         app.config["SNAPSHOT_VERSION_TTL"], app.config["SNAPSHOT_DB_TIMEOUT"])
+    app.extensions["snapshots"] = snaps
+    _stores.add(snaps)
+    app.session_interface = SnapshotAwareSessionInterface()
+    if not event.contains(db.session, "after_commit", _forget_versions):
+        event.listen(db.session, "after_commit", _forget_versions)

@@ -47,7 +47,7 @@ DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 @pytest.fixture(autouse=True)
 def fresh_snapshots():
     """Snapshots are keyed by id(app) and site version; a later test's app can reuse both, so start empty."""
-    snapshot._cache.clear()
+    snapshot.clear()
 
 
 @pytest.fixture
@@ -247,7 +247,7 @@ def test_an_unchanged_page_answers_304_to_its_etag(client, seeded):
 def test_a_fresh_render_of_the_same_version_has_the_same_etag(client, seeded, path):
     """Every process renders its own snapshot; a CDN or browser must see one ETag per version."""
     first = client.get(f"/api/v2/{path}")
-    snapshot._cache.clear()
+    snapshot.clear()
     again = client.get(f"/api/v2/{path}", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(autouse=True)
 def fresh_snapshots():
-    snapshot._cache.clear()
+    snapshot.clear()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 @pytest.fixture(autouse=True)
 def fresh_snapshots():
     """Snapshots are keyed by id(app) and site version; a later test's app can reuse both, so start empty."""
-    snapshot._cache.clear()
+    snapshot.clear()
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ def test_feeds_answer_304_until_something_public_changes(client, history, path, 
 def test_a_fresh_render_of_the_same_version_has_the_same_etag(client, history, path):
     """Every process renders its own snapshot; feed readers must see one ETag per version."""
     first = client.get(path)
-    snapshot._cache.clear()
+    snapshot.clear()
     time.sleep(1.05)  # RSS dates have one-second resolution: a render-time clock would show
     assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
 

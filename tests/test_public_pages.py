@@ -13,7 +13,7 @@ from statuspage.models.columns import utcnow
 @pytest.fixture(autouse=True)
 def fresh_snapshots():
     """Snapshots are keyed by app id and site version, both of which repeat from test to test."""
-    snapshot._cache.clear()
+    snapshot.clear()
 
 
 def text_of(html: str) -> str:

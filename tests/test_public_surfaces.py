@@ -55,7 +55,7 @@ MARKERS = {
 @pytest.fixture(autouse=True)
 def fresh_snapshots():
     """Snapshots are keyed by id(app) and site version; a later test's app can reuse both, so start empty."""
-    snapshot._cache.clear()
+    snapshot.clear()
 
 
 def is_token_route(rule) -> bool:

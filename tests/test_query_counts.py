@@ -98,7 +98,7 @@ def grow(components: int, incidents: int) -> None:
 
 
 def queries_for(client, count_queries, path: str) -> int:
-    snapshot._cache.clear()  # cold: the body must be rendered again
+    snapshot.clear()  # cold: the body must be rendered again
     db.session.remove()  # no rows left in the identity map from seeding
     with count_queries() as counter:
         response = client.get(path)

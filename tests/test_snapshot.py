@@ -30,7 +30,7 @@ def test_public_responses_are_served_compressed_to_readers_that_accept_gzip(clie
     for n in range(30):
         components.create_component(SYSTEM, name=f"Component number {n}")
     plain = client.get("/api/v2/components.json")
-    packed = client.get("/api/v2/components.json", headers={"Accept-Encoding": "gzip, br"})
+    packed = client.get("/api/v2/components.json", headers={"Accept-Encoding": "gzip"})
     assert packed.headers["Content-Encoding"] == "gzip"
     assert len(packed.data) < len(plain.data) / 3
     assert gzip.decompress(packed.data) == plain.data

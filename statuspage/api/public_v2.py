@@ -1,7 +1,7 @@
 """Statuspage-compatible public API v2 (read-only, no auth, CORS *).
 
 Eight endpoints, each answering ``{"page": {...}, <payload>}`` for the public audience only. Every body is
-rendered once per site version through ``snapshot.serve`` (ETag, 304) and loaded in a constant number of
+rendered once per public version through ``snapshot.serve`` (ETag, 304) and loaded in a constant number of
 queries. Unknown paths under /api/v2 answer 404 JSON (``errors`` does that for every /api/ path).
 """
 from flask import Blueprint, current_app
@@ -20,9 +20,10 @@ LIST_LIMIT = 50
 
 
 def _serve(name: str, render):
-    def body() -> str:
+    """``render()``'s answer as compact JSON from the snapshot of this path (``name`` documents which)."""
+    def body(now) -> str:
         return current_app.json.dumps(render(), separators=(",", ":"))
-    return snapshot.serve(("api_v2", name), body, "application/json", cors=True)
+    return snapshot.serve(body, "application/json", cors=True)
 
 
 def _components(view: overview.Overview) -> list[dict]:

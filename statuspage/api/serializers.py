@@ -24,7 +24,7 @@ def page_json(site: Site) -> dict:
         "name": site.name,
         "url": site.url or public_url(),
         "time_zone": site.time_zone,
-        "updated_at": iso_utc(site.updated_at),
+        "updated_at": iso_utc(site.public_changed_at or site.updated_at),
     }
 
 

@@ -173,7 +173,7 @@ def post_update(actor: Actor, incident_id: str, *, status: str | None = None, bo
         if deliver_notifications:
             kind = _event_kind(incident, status, before["status"])
             dispatch.enqueue(kind, incident, update)
-        bump_site_version()
+        bump_site_version(public=not internal_note)
     return update
 
 
@@ -232,7 +232,7 @@ def edit_update(actor: Actor, update_id: str, body: str | None = None, display_a
         db.session.flush()
         record(actor, "incident_update.edit", "incident_update", update.id, update.incident.name,
                before=before, after=describe_update(update))
-        bump_site_version()
+        bump_site_version(public=update.visibility == "public")
     return update
 
 
@@ -246,7 +246,7 @@ def delete_update(actor: Actor, update_id: str) -> None:
         record(actor, "incident_update.delete", "incident_update", update.id, update.incident.name,
                before=describe_update(update))
         db.session.delete(update)
-        bump_site_version()
+        bump_site_version(public=update.visibility == "public")
 
 
 def delete_incident(actor: Actor, incident_id: str) -> None:

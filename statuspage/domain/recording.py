@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from ..extensions import db
 from ..models import AuditEntry, Site, User
+from ..models.columns import utcnow
 
 
 class DomainError(Exception):
@@ -74,10 +75,14 @@ def record(actor: Actor, action: str, obj_type: str, obj_id, label: str = "",
     return entry
 
 
-def bump_site_version() -> None:
-    """Mark every public snapshot stale (call for any write a public surface could show)."""
+def bump_site_version(public: bool = True) -> None:
+    """Record that something changed; ``public=False`` for a write no public surface can show (an internal
+    note), which leaves the public version, and so every public snapshot, ETag and CDN copy, as it was."""
     site = Site.get()
     site.version = (site.version or 0) + 1
+    if public:
+        site.public_version = (site.public_version or 0) + 1
+        site.public_changed_at = utcnow()
 
 
 def check_revision(obj, expected: int | None, describe) -> None:

@@ -83,10 +83,14 @@ class Incident(db.Model):
     @property
     def duration(self):
         """How long it lasted (resolved) or has lasted so far; None for maintenance not yet started."""
+        return self.duration_at(utcnow())
+
+    def duration_at(self, now: datetime):
+        """``duration`` as of ``now`` (a snapshot renders with the clock of its window, not the present)."""
         start = self.started_at
         if self.is_maintenance:
             start = self.scheduled_for or self.started_at
-        end = self.resolved_at or utcnow()
+        end = self.resolved_at or now
         return end - start if end >= start else None
 
 

@@ -1,7 +1,11 @@
-"""The one Site row: name, branding and the version every public-visible write bumps."""
+"""The one Site row: name, branding, and two versions.
+
+``version`` moves with every write; ``public_version`` (and ``public_changed_at``) only with writes a public
+surface could show, so an internal note never changes what a cache or CDN holds for customers."""
 from datetime import datetime
 
 from sqlalchemy import Integer, String
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -20,6 +24,9 @@ class Site(db.Model):
     accent_color: Mapped[str] = mapped_column(String(7), default="#1f6feb")
     support_url: Mapped[str] = mapped_column(String(300), default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    public_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    public_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
+                                                        server_default=sa_text("CURRENT_TIMESTAMP"))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -3,7 +3,7 @@
 Pages are rendered from ``load_overview(audience)`` and the visibility rules in ``domain.visibility``: the
 public routes only ever ask for the public audience; ``/internal`` asks for the internal one behind
 ``require("read")``.
-The anonymous ``/`` is served from a snapshot rendered once per site version (ETag, 304).
+Every anonymous page here is a snapshot rendered once per public version (``snapshot``), served by ``hotpath``.
 """
 import math
 from datetime import timedelta
@@ -18,15 +18,16 @@ from ..domain import visibility
 from ..domain.overview import incident_loader, load_overview
 from ..extensions import db
 from ..models import Incident, Site
+from ..models.columns import utcnow
 from ..rendering import zone
 from .access import require
 
 bp = Blueprint("public", __name__)
 
 HISTORY_PAGE_SIZE = 20
-# Re-render the snapshot at least this often so "today" on the uptime bars and running durations move on
-# even when nothing is written.
-INDEX_FRESH_FOR = 300
+# Pages that show the clock (uptime bars' today, running durations) are rendered again once a minute even when
+# nothing is written; within a window every process renders the same bytes (see snapshot.SnapshotStore.render).
+CLOCK_WINDOW = 60
 
 
 @bp.app_context_processor
@@ -86,9 +87,9 @@ def _by_day(incidents: list[Incident], tz_name: str, today, days: int) -> list[t
     return [tuple(row) for row in rows]
 
 
-def render_overview(audience: str) -> str:
-    """The status page for ``audience`` as HTML."""
-    overview = load_overview(audience)
+def render_overview(audience: str, now=None) -> str:
+    """The status page for ``audience`` as HTML, as of ``now`` (the present when not given)."""
+    overview = load_overview(audience, now=now)
     tz = zone(overview.site.time_zone)
     today = overview.now.astimezone(tz).date()
     listed = overview.open_incidents + overview.active_maintenance + overview.recent_incidents
@@ -102,12 +103,11 @@ def render_overview(audience: str) -> str:
 
 @bp.get("/")
 def index():
-    """The public page; anonymous visitors get the per-version snapshot."""
+    """The public page; anonymous visitors get the snapshot (``hotpath`` serves it before Flask runs)."""
     if current_user.is_authenticated or session.get("_flashes"):
         # Personal content (a flash message, the signed-in header) must never land in the shared snapshot.
         return render_overview(visibility.PUBLIC)
-    return snapshot.serve(("index",), lambda: render_overview(visibility.PUBLIC), "text/html",
-                          fresh_for=INDEX_FRESH_FOR)
+    return snapshot.serve(lambda now: render_overview(visibility.PUBLIC, now), fresh_for=CLOCK_WINDOW)
 
 
 @bp.get("/internal")
@@ -117,18 +117,8 @@ def internal():
     return render_overview(visibility.INTERNAL)
 
 
-def _page_number(raw: str | None) -> int:
-    try:
-        number = int(raw or 1)
-    except ValueError:
-        return 1
-    return number if 1 <= number <= 100_000 else 1
-
-
-@bp.get("/history")
-def history():
+def render_history(page: int) -> str:
     """Public incidents and maintenance, newest first, grouped by month, HISTORY_PAGE_SIZE a page."""
-    page = _page_number(request.args.get("page"))
     where = [visibility.incident_filter(visibility.PUBLIC),
              ~((Incident.kind == "maintenance") & (Incident.status == "scheduled"))]
     total = db.session.scalar(select(func.count(Incident.id)).where(*where)) or 0
@@ -150,7 +140,14 @@ def history():
                            visible_updates=visibility.visible_updates)
 
 
-def _incident_page(incident_id: str, audience: str):
+@bp.get("/history")
+def history():
+    """The history page ``?page=N`` asks for, from its snapshot."""
+    page = snapshot.history_page(request.environ.get("QUERY_STRING", ""))
+    return snapshot.serve(lambda now: render_history(page))
+
+
+def _incident_page(incident_id: str, audience: str, now=None):
     incident = db.session.get(Incident, incident_id) if len(incident_id) <= 16 else None
     if incident is None or not visibility.can_see_incident(incident, audience):
         abort(404)
@@ -160,13 +157,15 @@ def _incident_page(incident_id: str, audience: str):
     updates = [(u, visibility.visible_affected_changes(u.affected_components, audience, visible_ids))
                for u in visibility.visible_updates(incident, audience)]
     return render_template("public/incident.html", incident=incident, updates=updates, components=components,
-                           tz=site.time_zone, audience=audience)
+                           tz=site.time_zone, audience=audience, now=now or utcnow())
 
 
 @bp.get("/incidents/<incident_id>")
 def incident(incident_id: str):
-    """One public incident or maintenance with its public timeline; anything else is 404."""
-    return _incident_page(incident_id, visibility.PUBLIC)
+    """One public incident or maintenance with its public timeline, from its snapshot; anything else is 404."""
+    if snapshot.public_key(request.path, "") is None:
+        abort(404)
+    return snapshot.serve(lambda now: _incident_page(incident_id, visibility.PUBLIC, now), fresh_for=CLOCK_WINDOW)
 
 
 @bp.get("/internal/incidents/<incident_id>")

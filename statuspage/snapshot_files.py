@@ -1,0 +1,151 @@
+"""The parts of a snapshot that need no Flask: its bytes in three encodings, its headers, content negotiation,
+conditional requests, and its copy on disk.
+
+``hotpath`` (raw WSGI) and ``snapshot.serve`` (inside Flask) answer through the same ``respond`` here, so a reader
+gets the same bytes and headers whichever one served them.
+"""
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import brotli
+from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etags
+
+from .security import headers_for
+
+COMPRESS_ABOVE = 512  # bytes; below this the headers outweigh the saving
+STALE_HEADERS = [("X-Snapshot", "stale"), ("Warning", '110 - "Response is Stale"')]
+
+
+@dataclass
+class Snapshot:
+    """One public response, rendered once: ``version`` is the public version it shows, ``bucket`` the clock
+    window it was rendered for (pages that show durations), None when the clock does not matter."""
+
+    key: tuple
+    version: int
+    bucket: int | None
+    mimetype: str
+    body: bytes
+    last_modified: datetime
+    cors: bool = False
+    max_age: int = 10
+    fresh_for: int | None = None
+    etag: str = ""
+    encoded: dict = field(default_factory=dict)  # encoding -> (body, etag)
+    headers: dict = field(default_factory=dict)  # encoding -> [(name, value)] for a 200
+
+    def __post_init__(self):
+        self.etag = self.etag or hashlib.sha256(self.body).hexdigest()[:32]
+        self.encoded.setdefault("identity", (self.body, f'"{self.etag}"'))
+        if len(self.body) > COMPRESS_ABOVE:
+            self.encoded.setdefault("gzip", (gzip.compress(self.body, compresslevel=9, mtime=0),
+                                             f'"{self.etag}-gz"'))
+            self.encoded.setdefault("br", (brotli.compress(self.body, quality=9), f'"{self.etag}-br"'))
+        common = [("Content-Type", self.content_type),
+                  ("Cache-Control", f"public, max-age={self.max_age}, stale-while-revalidate=60, "
+                                    "stale-if-error=86400"),
+                  ("Last-Modified", http_date(self.last_modified)),
+                  ("Vary", "Accept-Encoding")]
+        if self.cors:
+            common.append(("Access-Control-Allow-Origin", "*"))
+        common += headers_for(self.mimetype)
+        for encoding, (data, etag) in self.encoded.items():
+            extra = [] if encoding == "identity" else [("Content-Encoding", encoding)]
+            self.headers[encoding] = [*common, *extra, ("ETag", etag), ("Content-Length", str(len(data)))]
+
+    def is_current(self, version: int | None) -> bool:
+        """Rendered for ``version`` and, for a page that shows the clock, for the present window."""
+        return self.version == version and (self.bucket is None or self.bucket == int(time.time() // self.fresh_for))
+
+    @property
+    def content_type(self) -> str:
+        textual = self.mimetype.startswith("text/") or self.mimetype.endswith(("+xml", "/json"))
+        return f"{self.mimetype}; charset=utf-8" if textual else self.mimetype
+
+
+@lru_cache(maxsize=256)
+def choose_encoding(accept_encoding: str) -> str:
+    """br, gzip or identity by the reader's q-values; ties go to the smaller; ``gzip;q=0`` is a refusal."""
+    qualities = {value.lower(): q for value, q in parse_accept_header(accept_encoding or "")}
+    star = qualities.get("*")
+    best, best_q = "identity", qualities.get("identity", star if star is not None else 0.001)
+    for name in ("gzip", "br"):  # later wins a tie: brotli is the smallest
+        q = qualities.get(name, star or 0)
+        if q > 0 and q >= best_q:
+            best, best_q = name, q
+    return best
+
+
+def _not_modified(snap: Snapshot, etag: str, if_none_match: str, if_modified_since: str) -> bool:
+    if if_none_match:
+        return parse_etags(if_none_match).contains_weak(etag.strip('"'))
+    if if_modified_since:
+        since = parse_date(if_modified_since)
+        return since is not None and snap.last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def respond(snap: Snapshot, environ: dict, stale: bool = False) -> tuple[int, list, bytes]:
+    """Status, headers and body for a request (its WSGI ``environ``) answered by ``snap``."""
+    encoding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
+    if encoding not in snap.encoded:
+        encoding = "identity"
+    data, etag = snap.encoded[encoding]
+    headers = snap.headers[encoding] + (STALE_HEADERS if stale else [])
+    if _not_modified(snap, etag, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")):
+        return 304, [h for h in headers if h[0] not in ("Content-Length", "Content-Type")], b""
+    return 200, headers, data
+
+
+class SnapshotFiles:
+    """Snapshots kept in the instance folder, so a process started while the database is down still has them.
+    Each file is written to a temporary name and renamed: a reader sees the old file or the new, never half."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, key: tuple) -> Path:
+        return self.folder / (hashlib.sha256(repr(key).encode()).hexdigest()[:40] + ".snap")
+
+    def save(self, snap: Snapshot) -> None:
+        parts = [snap.encoded[e][0] for e in ("identity", "gzip", "br") if e in snap.encoded]
+        meta = {"key": list(snap.key), "version": snap.version, "bucket": snap.bucket, "mimetype": snap.mimetype,
+                "last_modified": snap.last_modified.timestamp(), "cors": snap.cors, "max_age": snap.max_age,
+                "fresh_for": snap.fresh_for, "etag": snap.etag, "sizes": [len(p) for p in parts]}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as out:
+                out.write(json.dumps(meta).encode() + b"\n")
+                for part in parts:
+                    out.write(part)
+            os.replace(tmp, self._path(snap.key))
+        except OSError:
+            pass  # a read-only or full disk costs the outage copy, never the live response
+
+    def load(self, key: tuple) -> Snapshot | None:
+        try:
+            raw = self._path(key).read_bytes()
+            header, rest = raw.split(b"\n", 1)
+            meta = json.loads(header)
+            parts, offset = [], 0
+            for size in meta["sizes"]:
+                parts.append(rest[offset:offset + size])
+                offset += size
+        except (OSError, ValueError, KeyError):
+            return None
+        etag = meta["etag"]
+        encoded = {"identity": (parts[0], f'"{etag}"')}
+        if len(parts) == 3:
+            encoded |= {"gzip": (parts[1], f'"{etag}-gz"'), "br": (parts[2], f'"{etag}-br"')}
+        return Snapshot(tuple(meta["key"]), meta["version"], meta["bucket"], meta["mimetype"], parts[0],
+                        datetime.fromtimestamp(meta["last_modified"], UTC), meta["cors"], meta["max_age"],
+                        meta.get("fresh_for"), etag=etag, encoded=encoded)
