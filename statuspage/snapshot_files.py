@@ -41,6 +41,7 @@ class Snapshot:
     etag: str = ""
     encoded: dict = field(default_factory=dict)  # encoding -> (body, etag)
     headers: dict = field(default_factory=dict)  # encoding -> [(name, value)] for a 200
+    headers_304: dict = field(default_factory=dict)  # the same without the body's length and type
 
     def __post_init__(self):
         self.etag = self.etag or hashlib.sha256(self.body).hexdigest()[:32]
@@ -60,6 +61,8 @@ class Snapshot:
         for encoding, (data, etag) in self.encoded.items():
             extra = [] if encoding == "identity" else [("Content-Encoding", encoding)]
             self.headers[encoding] = [*common, *extra, ("ETag", etag), ("Content-Length", str(len(data)))]
+            self.headers_304[encoding] = [h for h in self.headers[encoding]
+                                          if h[0] not in ("Content-Length", "Content-Type")]
 
     def is_current(self, version: int | None) -> bool:
         """Rendered for ``version`` and, for a page that shows the clock, for the present window."""
@@ -86,7 +89,7 @@ def choose_encoding(accept_encoding: str) -> str:
 
 def _not_modified(snap: Snapshot, etag: str, if_none_match: str, if_modified_since: str) -> bool:
     if if_none_match:
-        return parse_etags(if_none_match).contains_weak(etag.strip('"'))
+        return if_none_match == etag or parse_etags(if_none_match).contains_weak(etag.strip('"'))
     if if_modified_since:
         since = parse_date(if_modified_since)
         return since is not None and snap.last_modified.replace(microsecond=0) <= since
@@ -99,10 +102,11 @@ def respond(snap: Snapshot, environ: dict, stale: bool = False) -> tuple[int, li
     if encoding not in snap.encoded:
         encoding = "identity"
     data, etag = snap.encoded[encoding]
-    headers = snap.headers[encoding] + (STALE_HEADERS if stale else [])
     if _not_modified(snap, etag, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")):
-        return 304, [h for h in headers if h[0] not in ("Content-Length", "Content-Type")], b""
-    return 200, headers, data
+        status, headers, data = 304, snap.headers_304[encoding], b""
+    else:
+        status, headers = 200, snap.headers[encoding]
+    return status, (headers + STALE_HEADERS if stale else headers), data
 
 
 class SnapshotFiles:
