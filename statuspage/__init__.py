@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, errors, rendering, security, snapshot
 from .api import init_app as init_api
@@ -20,6 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
                 instance_path=settings["INSTANCE_PATH"])
     app.config.from_mapping(settings)
     app.json.sort_keys = False
+    if hops := app.config["TRUSTED_PROXIES"]:  # the client's address, scheme and host as the proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)

@@ -26,6 +26,14 @@ def _number(name: str, default: str, kind=float):
         raise SystemExit(f"statuspage: {name} must be a number, got {raw!r}") from None
 
 
+def _hops(name: str) -> int:
+    """How many reverse proxies stand in front (0 to 10); anything else stops start-up with one clear line."""
+    hops = _number(name, "0", int)
+    if not 0 <= hops <= 10:
+        raise SystemExit(f"statuspage: {name} must be a number of proxies from 0 to 10, got {hops}")
+    return hops
+
+
 def ensure_instance_dir(path: Path) -> Path:
     """Create the instance directory if it is missing, or replace a file squatting on its name."""
     if path.exists() and not path.is_dir():
@@ -79,6 +87,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "SMS_URL": env.get("STATUSPAGE_SMS_URL", ""),
         "REDIS_URL": env.get("STATUSPAGE_REDIS_URL", ""),
         "ALLOW_LOOPBACK_WEBHOOKS": _bool(env.get("STATUSPAGE_ALLOW_LOOPBACK_WEBHOOKS")),
+        # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (werkzeug ProxyFix); 0 believes none,
+        # so a client cannot pick its own address for rate limits and the audit trail.
+        "TRUSTED_PROXIES": _hops("STATUSPAGE_TRUSTED_PROXIES"),
         "RUN_WORKER": _bool(env.get("STATUSPAGE_RUN_WORKER"), default=False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

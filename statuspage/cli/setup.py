@@ -54,7 +54,7 @@ def setup_command():
         click.echo("\n" + "=" * 64)
         click.echo(f" First admin created: {email}")
         click.echo(f" One-time password:   {password}")
-        click.echo(" Sign in at /login and change it (it is not shown again).")
+        click.echo(" Sign in at /login with it to choose your own; it opens nothing else.")
         click.echo("=" * 64 + "\n")
 
 

@@ -45,12 +45,14 @@ def _read_password(from_stdin: bool) -> str:
               help="admin: users, keys, settings; manager: incidents and the page; viewer: read-only.")
 @click.option("--name", default="", help="Display name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--temporary", is_flag=True,
+              help="The user must choose a new password at the first sign-in (for a password you hand over).")
 @with_appcontext
-def create_user_command(email: str, role: str, name: str, password_stdin: bool):
+def create_user_command(email: str, role: str, name: str, password_stdin: bool, temporary: bool):
     """Create a console user (the password is asked for twice, hidden)."""
     password = _read_password(password_stdin)
     try:
-        user = users.create_user(CLI_ACTOR, email, role, password, name=name)
+        user = users.create_user(CLI_ACTOR, email, role, password, name=name, temporary=temporary)
     except DomainError as error:
         fail(f"{error.field}: {error.message}" if error.field else error.message)
     click.echo(f"created {user.role} {user.email} (id {user.id})", err=True)

@@ -1,8 +1,13 @@
 """People who run the page: create them, change their role or password, switch them off, sign them in.
 
-Every change is audited (``user.*`` entries). Passwords are hashed with werkzeug's scrypt and never stored or
-logged in clear. ``sign_in`` applies the per-account lockout: after ``MAX_FAILED_SIGN_INS`` wrong passwords
-in a row the account refuses every password for ``LOCKOUT``, and it tells the caller nothing more than "no".
+Every change is audited (``user.*`` entries), and so is every sign-in, good or bad, with the client's address.
+Passwords are hashed with werkzeug's scrypt and never stored or logged in clear. ``sign_in`` applies the
+per-account lockout: after ``MAX_FAILED_SIGN_INS`` wrong passwords in a row the account refuses every password
+for ``LOCKOUT``, and it tells the caller nothing more than "no".
+
+A change of password or role and a deactivation end the user's sessions everywhere (``User.end_sessions``). A
+password someone else chose (the first admin's printed one, an admin's reset) is temporary: the user must
+replace it at the next sign-in before doing anything else.
 """
 import os
 import secrets
@@ -72,8 +77,11 @@ def get_user(user_id) -> User:
     return user
 
 
-def create_user(actor: Actor, email: str, role: str, password: str, name: str = "") -> User:
-    """Create an active user; DomainError on a bad or taken email, unknown role or short password."""
+def create_user(actor: Actor, email: str, role: str, password: str, name: str = "",
+                temporary: bool = False) -> User:
+    """Create an active user; DomainError on a bad or taken email, unknown role or short password.
+
+    ``temporary``: the password only opens the page that replaces it (see ``must_change_password``)."""
     email = normalize_email(email)
     _check_role(role)
     check_password_rules(password)
@@ -81,7 +89,8 @@ def create_user(actor: Actor, email: str, role: str, password: str, name: str = 
         raise DomainError("a user with this email already exists", field="email")
     with change():
         user = User(email=email, name=(name or "").strip()[:120], role=role,
-                    password_hash=generate_password_hash(password), active=True)
+                    password_hash=generate_password_hash(password), active=True,
+                    session_generation=0, must_change_password=temporary)
         db.session.add(user)
         db.session.flush()
         record(actor, "user.create", "user", user.id, user.email, after=describe_user(user))
@@ -105,19 +114,30 @@ def set_role(actor: Actor, user_id, role: str) -> User:
             raise DomainError("this is the last active admin; make someone else admin first", field="role")
         before = describe_user(user)
         user.role = role
+        user.end_sessions()  # a session must not keep the rights of the role it was opened with
         record(actor, "user.role", "user", user.id, user.email, before=before, after=describe_user(user))
     return user
 
 
 def set_password(actor: Actor, user_id, password: str) -> User:
-    """Replace a user's password and lift any lockout. The audit entry says it changed, never what to."""
+    """Replace a user's password, lift any lockout and end all their sessions (the caller re-signs its own in).
+
+    Set by the user themself, the password must differ from the current one; set by anyone else (an admin's
+    reset), it is temporary: the user must replace it at the next sign-in. The audit entry says it changed,
+    never what to."""
     check_password_rules(password)
     with change():
         user = get_user(user_id)
+        own = actor.user_id == user.id
+        if own and check_password(user, password):
+            raise DomainError("choose a password different from the current one", field="password")
         user.password_hash = generate_password_hash(password)
         user.failed_logins = 0
         user.locked_until = None
-        record(actor, "user.password", "user", user.id, user.email, after={"password": "changed"})
+        user.must_change_password = not own
+        user.end_sessions()
+        record(actor, "user.password", "user", user.id, user.email,
+               after={"password": "changed" if own else "reset (temporary)"})
     return user
 
 
@@ -133,6 +153,8 @@ def set_active(actor: Actor, user_id, active: bool) -> User:
             raise DomainError("you cannot deactivate yourself", field="active")
         before = describe_user(user)
         user.active = active
+        if not active:
+            user.end_sessions()
         record(actor, "user.activate" if active else "user.deactivate", "user", user.id, user.email,
                before=before, after=describe_user(user))
     return user
@@ -151,35 +173,50 @@ def check_password(user: User, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
 
 
-def sign_in(email: str, password: str) -> User | None:
+def _sign_in_failed(email: str, address: str | None) -> None:
+    """Audit a refused sign-in. The entry reads the same whether or not the email has an account: every role
+    may read the audit log, and it must not tell who has one."""
+    typed = (email or "").strip()[:254]
+    record(Actor(label=typed or "(no email)", source="web"), "user.sign_in_failed", "sign_in", "-", typed,
+           after={"address": address})
+
+
+def sign_in(email: str, password: str, address: str | None = None) -> User | None:
     """The active user these credentials belong to (last sign-in recorded), else None.
 
     A wrong password counts towards the lockout; a locked, inactive or unknown account answers None whatever
-    the password, after spending the same hashing time, so the caller cannot tell which case it was.
+    the password, after spending the same hashing time, so the caller cannot tell which case it was. Every
+    attempt, good or bad, is audited with the client's ``address``.
     """
-    user = find_user(email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    now = utcnow()
-    locked = user.locked_until is not None and user.locked_until > now
-    good = check_password_hash(user.password_hash, password or "") if user.password_hash else False
-    if locked or not user.active:
-        return None
-    if not good:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_SIGN_INS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            record(SYSTEM, "user.locked", "user", user.id, user.email,
-                   after={"locked_until": user.locked_until})
-        db.session.commit()
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    db.session.commit()
+    with change():
+        user = find_user(email)
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password or "")
+            _sign_in_failed(email, address)
+            return None
+        now = utcnow()
+        locked = user.locked_until is not None and user.locked_until > now
+        good = check_password_hash(user.password_hash, password or "") if user.password_hash else False
+        if locked or not user.active or not good:
+            if user.active and not locked:
+                _count_failure(user, now)
+            _sign_in_failed(email, address)
+            return None
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        record(Actor.for_user(user, "web"), "user.sign_in", "user", user.id, user.email,
+               after={"address": address})
     return user
+
+
+def _count_failure(user: User, now) -> None:
+    """One more wrong password; the last allowed one locks the account for ``LOCKOUT``."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= MAX_FAILED_SIGN_INS:
+        user.locked_until = now + LOCKOUT
+        user.failed_logins = 0
+        record(SYSTEM, "user.locked", "user", user.id, user.email, after={"locked_until": user.locked_until})
 
 
 def ensure_first_admin() -> tuple[str, str] | None:
@@ -189,5 +226,5 @@ def ensure_first_admin() -> tuple[str, str] | None:
         return None
     email = os.environ.get("STATUSPAGE_ADMIN_EMAIL") or "admin@localhost"
     password = secrets.token_urlsafe(12)
-    user = create_user(Actor(label="setup", source="cli"), email, "admin", password)
+    user = create_user(Actor(label="setup", source="cli"), email, "admin", password, temporary=True)
     return user.email, password

@@ -82,12 +82,13 @@ def user_create():
     form = UserForm()
     if form.validate_on_submit():
         try:
+            # The admin chose this password: the new user replaces it at their first sign-in.
             user = users.create_user(web_actor(), form.email.data, form.role.data, form.password.data,
-                                     name=form.name.data)
+                                     name=form.name.data, temporary=True)
         except DomainError as error:
             _show_error(form, error)
         else:
-            flash(f"{user.email} can now sign in as {user.role}.", "success")
+            flash(f"{user.email} can now sign in as {user.role} and will choose their own password.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
     return _render_list(form, 422)
 
