@@ -59,14 +59,19 @@ def idempotency_key(event_id: int, subscriber_public_id: str) -> str:
 
 # --- expansion -------------------------------------------------------------------------------------------
 
-def available_channels() -> list[str]:
-    """Channels this installation can send on: email needs an SMTP URL, SMS an SMS provider URL."""
-    channels = ["chat", "webhook"]
-    if current_app.config.get("SMTP_URL"):
-        channels.append("email")
-    if current_app.config.get("SMS_URL"):
-        channels.append("sms")
-    return channels
+CHANNEL_SETTINGS = {"email": ("email", "SMTP_URL"), "sms": ("SMS", "SMS_URL")}
+
+
+def unavailable_reason(channel: str) -> str | None:
+    """Why this installation cannot send on ``channel`` (email needs an SMTP URL, SMS a provider URL), or None.
+
+    Expansion does not filter on it: every subscriber of an event gets a delivery row, and the worker records
+    this reason on the row (dead), so a missing setting shows in the console and ``statuspage deliveries``
+    instead of nothing happening at all."""
+    label, name = CHANNEL_SETTINGS.get(channel, (channel, None))
+    if name is None or current_app.config.get(name):
+        return None
+    return f"{label} is not configured: set STATUSPAGE_{name}"
 
 
 def audience_filter(event: NotificationEvent, incident: Incident | None):
@@ -74,8 +79,7 @@ def audience_filter(event: NotificationEvent, incident: Incident | None):
     update_row = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
     internal = (incident is not None and incident.visibility == "internal") or (
         update_row is not None and update_row.visibility == "internal")
-    clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None),
-               Subscriber.channel.in_(available_channels())]
+    clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None)]
     if internal:
         clauses.append(Subscriber.audience == "internal")
     if incident is not None:
@@ -194,7 +198,8 @@ class Outcome:
 
 def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
     """Record outcomes in one transaction. A row this worker no longer holds (its lease expired and it was
-    claimed again) is only updated when it was sent."""
+    claimed again, or given up as dead) is only updated when it was sent: a message that went out is recorded
+    as sent, whatever the row said meanwhile."""
     now = utcnow()
     max_attempts = int(setting("MAX_ATTEMPTS"))
     # One query for the whole batch; the loop below then finds every row in the identity map.
@@ -205,8 +210,9 @@ def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
         if delivery is None:
             continue
         if outcome.sent:
-            if delivery.state in ("pending", "claimed"):
+            if delivery.state != "sent":
                 delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
+                delivery.claimed_by = delivery.lease_expires_at = None
                 delivery.attempts += 1
             continue
         if delivery.state != "claimed" or delivery.claimed_by != worker_name:

@@ -92,24 +92,39 @@ def attempt(sender, job: Job) -> Outcome:
 
 
 def load_jobs(ids: list[int]) -> tuple[list[Job], list[Outcome]]:
-    """Jobs for claimed deliveries; deliveries to subscribers disabled meanwhile are skipped."""
+    """Jobs for claimed deliveries, and outcomes known without sending: deliveries to subscribers disabled
+    meanwhile are skipped; a channel this installation cannot send on is a permanent failure with the setting
+    to fix; a delivery whose context cannot be built fails alone (retried as usual), so one bad row never
+    holds back the rest of the batch until the leases expire."""
     rows = db.session.execute(
         select(Delivery.id, NotificationEvent, Subscriber)
         .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
     contexts = EventContexts()
-    jobs, skipped = [], []
+    jobs, known = [], []
     for delivery_id, event, subscriber in rows:
         if subscriber.disabled_at is not None:
-            skipped.append(Outcome(delivery_id, sent=False, skipped=True,
-                                   reason=f"subscriber disabled: {subscriber.disabled_reason or ''}"))
+            known.append(Outcome(delivery_id, sent=False, skipped=True,
+                                 reason=f"subscriber disabled: {subscriber.disabled_reason or ''}"))
             continue
-        jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target,
-                        contexts.for_subscriber(event, subscriber),
+        unavailable = dispatch.unavailable_reason(subscriber.channel)
+        if unavailable:
+            known.append(Outcome(delivery_id, sent=False, reason=unavailable, permanent=True))
+            continue
+        kind = event.kind
+        try:
+            context = contexts.for_subscriber(event, subscriber)
+        except Exception as exc:  # a bad record is this delivery's failure, not the batch's
+            reason = f"could not prepare {kind}: {type(exc).__name__}: {exc}"
+            db.session.rollback()  # a failed query must not poison the reads of the rows after it
+            log.exception("could not build the context of delivery %s", delivery_id)
+            known.append(Outcome(delivery_id, sent=False, reason=reason))
+            continue
+        jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target, context,
                         dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or ""))
     db.session.commit()
-    return jobs, skipped
+    return jobs, known
 
 
 def beat(name: str, info: str) -> None:

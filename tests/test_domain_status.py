@@ -18,7 +18,7 @@ from statuspage.models import ComponentStatusChange, Site
     (["major_outage", "degraded_performance"], [], False, ("major", "Major System Outage")),
     (["operational"], ["minor"], False, ("minor", "Minor Service Outage")),
     (["operational"], ["minor", "critical", "major"], False, ("critical", "Major System Outage")),
-    (["major_outage"], ["minor"], False, ("minor", "Minor Service Outage")),
+    (["major_outage"], ["minor"], False, ("major", "Major System Outage")),
     (["operational"], [], True, ("maintenance", "Service Under Maintenance")),
     (["under_maintenance"], [], False, ("maintenance", "Service Under Maintenance")),
     (["operational"], ["none"], False, ("none", "All Systems Operational")),

@@ -58,17 +58,18 @@ def api(app):
     return create_component(SYSTEM, name="API")
 
 
-def test_it_reaches_confirmed_subscribers_only_and_skips_unavailable_channels(app, api):
+def test_it_reaches_confirmed_subscribers_only_even_on_unavailable_channels(app, api):
     subscribe("https://hooks.test/a")
     subscribe("https://hooks.test/unconfirmed", confirmed=False)
     disabled = subscribe("https://hooks.test/disabled")
     disabled.disabled_at = utcnow()
-    subscribe("someone@example.com", channel="email")  # no SMTP_URL configured: email is unavailable
+    # No SMTP_URL configured: the row is still made, and the worker records why it cannot be sent.
+    subscribe("someone@example.com", channel="email")
     db.session.commit()
     open_incident(SYSTEM, name="Down", body="Looking", components={api.id: "major_outage"})
 
-    assert dispatch.expand_events() == 1
-    assert recipients() == ["https://hooks.test/a"]
+    assert dispatch.expand_events() == 2
+    assert recipients() == ["https://hooks.test/a", "someone@example.com"]
 
 
 def test_it_sends_email_once_an_smtp_url_is_configured(app, api):
@@ -154,6 +155,7 @@ def test_expansion_is_batched_resumable_and_idempotent(app, api):
 
 
 def test_a_confirmation_goes_to_its_one_subscriber_even_unconfirmed(app):
+    app.config["SMS_URL"] = "twilio://SID:TOKEN@+15550001111"
     subscribe("https://hooks.test/other")
     newcomer = subscribe("+15555550100", channel="sms", confirmed=False)
     dispatch.enqueue("subscription.confirm", None, None, payload={"code": "123456"}, subscriber_id=newcomer.id)

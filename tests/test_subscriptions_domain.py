@@ -189,10 +189,12 @@ def test_disabled_subscriber_is_enabled_again_by_an_admin(app):
     assert subscriber.state == "active"
 
 
-def test_a_disabled_email_subscriber_must_confirm_again_when_resubscribing(mail_app):
+def test_a_disabled_email_subscriber_must_confirm_again_when_staff_resubscribe_it(mail_app):
     subscriber = subscriptions.subscribe("email", "reader@example.com", confirmed=True).subscriber
     subscriptions.disable_subscriber(SYSTEM, subscriber, "delivery failed permanently")
-    again = subscriptions.subscribe("email", "reader@example.com", trusted=False)
+    anonymous = subscriptions.subscribe("email", "reader@example.com", trusted=False)
+    assert not anonymous.confirmation_sent and anonymous.subscriber.state == "disabled"
+    again = subscriptions.subscribe("email", "reader@example.com")
     assert again.confirmation_sent and again.subscriber.state == "unconfirmed"
 
 

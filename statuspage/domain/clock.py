@@ -2,7 +2,9 @@
 
 - a scheduled maintenance with auto-start begins at ``scheduled_for`` (its components go under maintenance);
 - one with auto-complete ends at ``scheduled_until``;
-- a reminder goes out ``remind_minutes_before`` the start, once.
+- a reminder goes out ``remind_minutes_before`` the start, once;
+- a window whose end passes while still scheduled stops being upcoming: the public version moves once, so
+  every cached public response shows it.
 
 Safe with several workers: transitions go through ``post_update`` with the revision read here, so a second
 worker racing on the same window gets a Conflict (or a stale-row error) and skips it; reminders are claimed
@@ -10,15 +12,15 @@ with ``UPDATE … WHERE reminded_at IS NULL`` in the same transaction as their o
 """
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import dispatch
 from ..extensions import db
-from ..models import Incident
+from ..models import Incident, Site
 from ..models.columns import utcnow
 from .incidents import post_update, resolve_incident
-from .recording import SYSTEM, DomainError
+from .recording import SYSTEM, DomainError, bump_site_version, change
 
 STARTED_BODY = "The scheduled maintenance is now in progress."
 COMPLETED_BODY = "The scheduled maintenance has been completed."
@@ -87,8 +89,32 @@ def send_due_reminders(now: datetime) -> int:
     return sent
 
 
+def expire_overdue_windows(now: datetime) -> int:
+    """Bump the site version once when public windows ended, still scheduled, since the last version bump.
+
+    Nothing is written when such a window's end passes, yet public snapshots (kept per version) list it as
+    upcoming until then; a write after its end has already refreshed them, so only ends later than the site's
+    last change count. Returns how many windows became overdue."""
+    since = Site.get().updated_at
+    ended = db.session.scalar(
+        select(func.count(Incident.id)).where(Incident.kind == "maintenance", Incident.status == "scheduled",
+                                              Incident.visibility == "public", Incident.scheduled_until > since,
+                                              Incident.scheduled_until <= now))
+    if not ended:
+        db.session.rollback()
+        return 0
+    if not _transition(_bump):
+        return 0
+    return ended
+
+
+def _bump() -> None:
+    with change():
+        bump_site_version()
+
+
 def tick(now: datetime | None = None) -> dict[str, int]:
     """Apply everything due at ``now`` (default: the current time); returns what was done."""
     now = now or utcnow()
     return {"started": start_due_windows(now), "completed": complete_due_windows(now),
-            "reminded": send_due_reminders(now)}
+            "reminded": send_due_reminders(now), "overdue": expire_overdue_windows(now)}

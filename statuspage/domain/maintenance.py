@@ -11,6 +11,27 @@ from .incident_fields import apply_fields, check_body, describe_incident, descri
 from .incidents import get_incident
 from .recording import Actor, DomainError, bump_site_version, change, check_revision, record
 
+# Where a window still ``scheduled`` stands against the clock (see ``schedule_state``), and its console label.
+UPCOMING, OVERDUE_TO_START, OVERDUE = "upcoming", "overdue_to_start", "overdue"
+SCHEDULE_LABEL = {UPCOMING: "Scheduled", OVERDUE_TO_START: "Overdue to start", OVERDUE: "Overdue"}
+
+
+def schedule_state(window: Incident, now: datetime) -> str | None:
+    """Where a still-scheduled window stands at ``now`` (None once it has started, completed or been cancelled).
+
+    ``upcoming`` before its start. ``overdue_to_start`` once its start has passed without it being started (no
+    auto-start, the API's default): the public still sees it as upcoming until its end, as Statuspage shows it,
+    while the console says it is late. ``overdue`` once its end has passed: it is upcoming nowhere any more,
+    and staff complete it (the work happened) or cancel it (it did not).
+    """
+    if not window.is_maintenance or window.status != "scheduled":
+        return None
+    if window.scheduled_until is not None and window.scheduled_until <= now:
+        return OVERDUE
+    if window.scheduled_for is not None and window.scheduled_for <= now:
+        return OVERDUE_TO_START
+    return UPCOMING
+
 
 def check_window(scheduled_for, scheduled_until) -> tuple[datetime, datetime]:
     if not isinstance(scheduled_for, datetime) or scheduled_for.tzinfo is None:

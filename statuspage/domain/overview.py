@@ -18,8 +18,8 @@ from ..models import (
 )
 from ..models.columns import utcnow
 from ..rendering import zone
+from . import maintenance, visibility
 from . import uptime as uptime_rules
-from . import visibility
 from .status import OverallStatus, overall_status
 
 RECENT_DAYS = 14
@@ -98,8 +98,9 @@ def load_overview(audience: str, now: datetime | None = None, with_uptime: bool 
         .order_by(Incident.started_at.desc())).all()
     open_incidents = [i for i in open_rows if not i.is_maintenance]
     active = [i for i in open_rows if i.is_maintenance and i.status in ACTIVE_MAINTENANCE_STATUSES]
-    upcoming = sorted((i for i in open_rows if i.is_maintenance and i.status == "scheduled"),
-                      key=lambda i: i.scheduled_for or i.started_at)
+    # A window whose end passed while still scheduled is upcoming no more (the console lists it as overdue).
+    upcoming = sorted((i for i in open_rows if maintenance.schedule_state(i, now) in (
+        maintenance.UPCOMING, maintenance.OVERDUE_TO_START)), key=lambda i: i.scheduled_for or i.started_at)
     recent = db.session.scalars(
         _where(select(Incident).options(*incident_loader()), visibility.incident_filter(audience))
         .where(Incident.status.in_(CLOSED_STATUSES), Incident.started_at >= now - timedelta(days=RECENT_DAYS))

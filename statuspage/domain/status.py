@@ -61,20 +61,28 @@ def worst_component_status(statuses) -> str:
     return max(statuses, key=COMPONENT_STATUS_RANK.__getitem__, default="operational")
 
 
+# How bad each sentence is, to break a tie between an incident's and the components' reading of one indicator:
+# a major outage of a component ("Major System Outage") is worse news than a major incident ("Partial System
+# Outage").
+_SEVERITY = {"none": 0, "minor": 1, "major": 2, "critical": 3}
+_SENTENCE_RANK = {"Partially Degraded Service": 0, "Minor Service Outage": 1, "Partial System Outage": 2,
+                  "Major System Outage": 3}
+
+
 def overall_status(component_statuses, open_incident_impacts, maintenance_in_progress: bool) -> OverallStatus:
     """The page's indicator and sentence.
 
-    The worst impact among unresolved incidents wins; with no incident (or only impact ``none``), the worst
-    component status decides; a maintenance in progress (or a component under maintenance) comes next; else
-    all systems are operational.
+    The worse of two readings wins: the worst impact among unresolved incidents, and the worst component
+    status (so an incident's impact never hides a worse component). With neither, a maintenance in progress
+    (or a component under maintenance) comes next; else all systems are operational.
     """
-    impacts = [i for i in open_incident_impacts if i in _BY_INCIDENT]
-    if impacts:
-        return _BY_INCIDENT[max(impacts, key=IMPACT_RANK.__getitem__)]
+    readings = [_BY_INCIDENT[i] for i in open_incident_impacts if i in _BY_INCIDENT]
     statuses = list(component_statuses)
     worst = worst_component_status(statuses)
     if worst in _BY_COMPONENT:
-        return _BY_COMPONENT[worst]
+        readings.append(_BY_COMPONENT[worst])
+    if readings:
+        return max(readings, key=lambda s: (_SEVERITY[s.indicator], _SENTENCE_RANK[s.description]))
     if maintenance_in_progress or worst == "under_maintenance":
         return UNDER_MAINTENANCE
     return ALL_OPERATIONAL

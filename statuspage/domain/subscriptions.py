@@ -110,7 +110,8 @@ def subscribe(channel: str, target: str, audience: str = "public", component_ids
     ``component_ids`` None means all components. ``confirmed`` skips the confirmation (admins, imports, API's
     skip_confirmation_notification). An untrusted caller (an anonymous visitor) cannot change the preferences
     of an already confirmed subscriber, only re-send a pending confirmation (at most once per
-    SUBSCRIPTION_RESEND_SECONDS).
+    SUBSCRIPTION_RESEND_SECONDS), and cannot re-enable a disabled one (an admin's decision, or a target that
+    refused for good): only staff can. What it is told must not reveal which of these happened.
     """
     check_choices(channel, audience, min_impact)
     target = normalize_target(channel, target)
@@ -149,6 +150,8 @@ def _create(channel, target, audience, ids, min_impact, actor, confirmed) -> Sub
 def _resubscribe(subscriber, ids, min_impact, actor, confirmed, trusted) -> Subscription:
     before = describe_subscriber(subscriber)
     was_active = subscriber.state == "active"
+    if subscriber.disabled_at is not None and not trusted:
+        return Subscription(subscriber, created=False)  # nothing changes, nothing is sent
     if trusted or not was_active:
         subscriber.min_impact = min_impact
         _set_components(subscriber, ids)
@@ -182,12 +185,12 @@ def confirm(token: str, actor: Actor = SYSTEM) -> Subscriber:
 
 def confirm_code(subscriber: Subscriber, code: str, actor: Actor = SYSTEM) -> Subscriber:
     """Confirm an SMS subscriber with the code it was sent; after MAX_CODE_ATTEMPTS wrong codes none
-    works."""
-    if subscriber.confirmed_at is not None:
-        return subscriber
-    if subscriber.confirmation_attempts >= MAX_CODE_ATTEMPTS or not subscriber.confirmation_code_hash:
+    works. An already confirmed number takes no code at all, exactly as if the code were wrong: anyone can
+    reach this step by signing a number up, so it must not tell whether that number is subscribed."""
+    already = subscriber.confirmed_at is not None
+    if subscriber.confirmation_attempts >= MAX_CODE_ATTEMPTS or not (subscriber.confirmation_code_hash or already):
         raise DomainError("Too many wrong codes: subscribe again to get a new one.", field="code")
-    if not code_matches(subscriber, code):
+    if already or not code_matches(subscriber, code):
         with change():
             subscriber.confirmation_attempts += 1
         raise DomainError("That code is not the one we sent. Check the SMS and try again.", field="code")

@@ -3,10 +3,14 @@
 A day's uptime is 1 - weighted down time / observed time. A major outage counts fully as down time, a partial
 outage partly (weights are configurable). Days before a component existed (its start date, else its creation)
 are "no data", never 100%.
+
+A local day is not always 24 hours (23 or 25 on daylight-saving days): its bounds are local midnights
+converted to UTC, and every length is taken between UTC instants. (Python subtracts two datetimes that share a
+tzinfo on their wall clocks, which would count a 23-hour day as 24.)
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -59,15 +63,20 @@ class ComponentUptime:
         return round(100 * (1 - self.down_seconds / self.observed_seconds), 2)
 
 
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant ``day`` begins in ``tz``, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
 def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    """The UTC instants a local day begins and ends (23, 24 or 25 hours apart)."""
+    return _local_midnight(day, tz), _local_midnight(day + timedelta(days=1), tz)
 
 
 def _component_start(component: Component, tz: ZoneInfo) -> datetime:
     if component.start_date:
-        return datetime.combine(component.start_date, time.min, tzinfo=tz)
-    return component.created_at
+        return _local_midnight(component.start_date, tz)
+    return component.created_at.astimezone(UTC)
 
 
 @lru_cache(maxsize=16)
@@ -84,8 +93,10 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
     begin = _component_start(component, tz)
     status = (changes[0][1] or changes[0][2]) if changes else component.status
     # Contiguous status intervals (from, to, status), swept once alongside the days.
-    intervals, cursor = [], datetime.min.replace(tzinfo=now.tzinfo)
+    now = now.astimezone(UTC)
+    intervals, cursor = [], datetime.min.replace(tzinfo=UTC)
     for changed_at, _old, new in changes:
+        changed_at = changed_at.astimezone(UTC)
         intervals.append((cursor, changed_at, status))
         cursor, status = changed_at, new
     intervals.append((cursor, now, status))

@@ -60,10 +60,11 @@ def index():
         except DomainError as error:
             _show_error(form, error)
         else:
-            if result.subscriber.channel == "sms" and result.subscriber.confirmed_at is None:
+            # The same answer whether the address is new, pending, active or disabled: a stranger must not
+            # learn who is subscribed (so the status is the same too, and an SMS always goes to the code step).
+            if result.subscriber.channel == "sms":
                 return redirect(url_for(".code", token=make_token(result.subscriber, "code")))
-            return render_template("subscribe/subscribed.html", result=result,
-                                   subscriber=result.subscriber), 201 if result.created else 200
+            return render_template("subscribe/subscribed.html", result=result, subscriber=result.subscriber)
     status = 422 if request.method == "POST" else 200
     return render_template("subscribe/index.html", form=form, available=available), status
 
@@ -82,13 +83,12 @@ def confirm(token: str):
 @bp.route("/subscriptions/<token>/code", methods=["GET", "POST"])
 @limiter.limit(SUBSCRIBE_LIMIT, methods=["POST"])
 def code(token: str):
-    """Enter the code an SMS subscriber was sent."""
+    """Enter the code an SMS subscriber was sent. The page is the same for a number already subscribed (no code
+    works for it), since anyone can reach it by signing that number up."""
     try:
         subscriber = subscriber_for_token(token, "code")
     except DomainError as error:
         return _link_problem(error)
-    if subscriber.confirmed_at is not None:
-        return render_template("subscribe/code.html", subscriber=subscriber, form=None)
     form = CodeForm()
     if form.validate_on_submit():
         try:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import render_template, url_for
 from werkzeug.routing import BuildError
 
+from ...domain import maintenance
 from ...extensions import db
 from ...models import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -45,11 +46,13 @@ def dashboard():
         db.select(Incident).where(Incident.kind == "maintenance", Incident.status == "scheduled",
                                   Incident.scheduled_for <= now + UPCOMING_WINDOW)
         .order_by(Incident.scheduled_for)).all()
+    late = {m.id: maintenance.SCHEDULE_LABEL[maintenance.schedule_state(m, now)] for m in upcoming_maintenance
+            if maintenance.schedule_state(m, now) != maintenance.UPCOMING}
     troubled = db.session.scalars(
         db.select(Component).where(Component.status != "operational").order_by(Component.name)).all()
     recent = db.session.scalars(
         db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(RECENT_AUDIT)).all()
     return render_template(
         "admin/dashboard.html", now=now, site=Site.get(), open_incidents=open_incidents,
-        active_maintenance=active_maintenance, upcoming_maintenance=upcoming_maintenance,
+        active_maintenance=active_maintenance, upcoming_maintenance=upcoming_maintenance, late=late,
         troubled=troubled, recent=recent, console_link=console_link)

@@ -13,6 +13,7 @@ from ...domain import maintenance as domain
 from ...domain.recording import DomainError
 from ...extensions import db
 from ...models import ACTIVE_MAINTENANCE_STATUSES, Incident, IncidentComponent, Site
+from ...models.columns import utcnow
 from ...web.access import require, web_actor
 from . import bp
 from .forms import (
@@ -36,15 +37,20 @@ PAST_LIMIT = 50
 @bp.get("/maintenance")
 @require("read")
 def maintenance():
-    """Active windows, then upcoming ones (soonest first), then the most recent past ones."""
+    """Overdue windows (ended while still scheduled: to complete or cancel), active ones, upcoming ones
+    (soonest first, those late to start labelled), then the most recent past ones."""
     rows = db.session.scalars(select(Incident).where(Incident.kind == "maintenance")
                               .options(selectinload(Incident.affected).selectinload(IncidentComponent.component))
                               .order_by(Incident.scheduled_for.desc()).limit(500)).all()
+    now = utcnow()
+    states = {m.id: domain.schedule_state(m, now) for m in rows}
     active = [m for m in rows if m.status in ACTIVE_MAINTENANCE_STATUSES]
-    upcoming = sorted((m for m in rows if m.status == "scheduled"), key=lambda m: m.scheduled_for)
+    scheduled = sorted((m for m in rows if m.status == "scheduled"), key=lambda m: m.scheduled_for)
+    overdue = [m for m in scheduled if states[m.id] == domain.OVERDUE]
+    upcoming = [m for m in scheduled if states[m.id] != domain.OVERDUE]
     past = [m for m in rows if not m.is_open][:PAST_LIMIT]
-    return render_template("admin/maintenance.html", active=active, upcoming=upcoming, past=past,
-                           tz=Site.get().time_zone)
+    return render_template("admin/maintenance.html", overdue=overdue, active=active, upcoming=upcoming,
+                           past=past, tz=Site.get().time_zone, states=states, labels=domain.SCHEDULE_LABEL)
 
 
 @bp.route("/maintenance/new", methods=["GET", "POST"])
@@ -95,6 +101,7 @@ def render_maintenance(window: Incident, status: int = 200, conflict=None, **for
             form.revision.data = str(window.revision)
     names = staff_names(u.author_id for u in window.updates)
     return render_template("admin/maintenance_detail.html", incident=window, tz=tz, names=names,
+                           schedule_state=domain.schedule_state(window, utcnow()), labels=domain.SCHEDULE_LABEL,
                            conflict=conflict, component_names={c.id: c.name for c in window.components},
                            **forms), status
 
