@@ -90,12 +90,12 @@ def send_due_reminders(now: datetime) -> int:
 
 
 def expire_overdue_windows(now: datetime) -> int:
-    """Bump the site version once when public windows ended, still scheduled, since the last version bump.
+    """Bump the site version once when public windows ended, still scheduled, since the last public version bump.
 
     Nothing is written when such a window's end passes, yet public snapshots (kept per version) list it as
     upcoming until then; a write after its end has already refreshed them, so only ends later than the site's
     last change count. Returns how many windows became overdue."""
-    since = Site.get().updated_at
+    since = Site.get().public_changed_at
     ended = db.session.scalar(
         select(func.count(Incident.id)).where(Incident.kind == "maintenance", Incident.status == "scheduled",
                                               Incident.visibility == "public", Incident.scheduled_until > since,
