@@ -24,6 +24,10 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 # Apprise services that act on the machine running the worker, not on a remote chat service.
 LOCAL_SCHEMAS = {"dbus", "kde", "qt", "glib", "gnome", "macosx", "windows", "syslog", "rsyslog", "blink1",
                  "file", "script", "mailto", "mailtos"}
+# Apprise services that open their own sockets instead of HTTP through urllib3, so the send-time egress guard
+# (notifiers.egress) could not check where they connect: not offered for chat.
+NON_HTTP_SCHEMAS = {"amqp", "amqps", "aprs", "deltachat", "deltachats", "growl", "irc", "ircs", "mqtt", "mqtts",
+                    "nostr", "smpp", "smpps", "xmpp", "xmpps"}
 
 
 class InvalidTarget(ValueError):
@@ -110,6 +114,9 @@ def _chat_url(target: str, allow_loopback: bool, resolve: bool) -> str:
         raise InvalidTarget("Enter a chat URL, e.g. a Slack, Microsoft Teams or Discord webhook URL.")
     if schema in LOCAL_SCHEMAS:
         raise InvalidTarget(f"{schema}:// is not a chat service.")
+    if schema in NON_HTTP_SCHEMAS:
+        raise InvalidTarget(f"{schema}:// is not supported for notifications here; use a service reached over "
+                            f"HTTPS (a webhook URL).")
     service = apprise.Apprise.instantiate(target)
     if service is None:
         raise InvalidTarget("This chat URL is not supported or is incomplete.")

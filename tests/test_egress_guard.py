@@ -142,3 +142,15 @@ def test_a_pinned_https_connection_keeps_sni_and_certificate_checks_for_the_orig
     dns.answers["other.stub.test"] = [["127.0.0.1"]]
     with egress.guard(allow_loopback=True), pytest.raises(requests.exceptions.SSLError):
         requests.get(f"https://other.stub.test:{port}/hook", verify=str(cert), timeout=5)
+
+
+@pytest.mark.parametrize("url", ["irc://status@irc.example.com/#ops", "ircs://status@2130706433:6697/#ops"])
+def test_chat_services_that_open_their_own_sockets_are_refused(url, client, connections):
+    # IRC (like MQTT, XMPP, AMQP, Growl, SMPP) bypasses urllib3, so the send-time guard could not pin it.
+    signed_up = client.post("/subscribe", data={"channel": "chat", "chat_url": url, "scope": "all",
+                                                "min_impact": "none"})
+    assert signed_up.status_code == 422 and "is not supported for notifications here" in signed_up.get_data(
+        as_text=True)
+    with pytest.raises(TransportError, match="is not supported") as refused:
+        send(chat_message(), url, SendConfig())
+    assert refused.value.permanent and connections == []
