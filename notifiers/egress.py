@@ -8,7 +8,7 @@ worker's own loopback, the cloud metadata service or a private network (SSRF). T
   multicast, reserved, unspecified, and IPv4 hidden in IPv4-mapped, NAT64, 6to4 and Teredo addresses). A
   name that does not resolve now passes: it reaches nothing, and the send checks again.
 - **On every send**, `guard()` is active around the Apprise call. While it is, every TCP connection that
-  urllib3 opens in this thread (``requests``, hence our webhook plugin and every HTTP-based Apprise plugin,
+  urllib3 opens in this context (``requests``, hence our webhook plugin and every HTTP-based Apprise plugin,
   each redirect hop included) resolves its host exactly once through `socket.getaddrinfo`, is refused when
   any answer is not public, and connects to the addresses that were checked. A DNS answer that changes
   between the check and the connection (rebinding) cannot redirect it: there is no second lookup. A refusal
@@ -25,7 +25,9 @@ adapter on; its adapter also checks only the first DNS answer and raises a ``Req
 plugins log as a transient connection error. Hooking the socket connection covers every plugin, every
 redirect hop and every retry; because urllib3 still believes it talks to the host name, the Host header, TLS
 SNI and certificate verification stay those of the original name with nothing rewritten. The hook is
-installed once, process-wide, and does nothing in a thread with no active guard.
+installed once, process-wide, and does nothing where no guard is active. The active guard lives in a context
+variable, not a thread-local: Apprise copies the caller's context into any worker thread it sends from.
+Services that open their own sockets (IRC, XMPP, MQTT, ...) bypass urllib3; ``notifiers.channels`` refuses them.
 
 ``allow_loopback`` (``STATUSPAGE_ALLOW_LOOPBACK_WEBHOOKS=1``, for tests and development) admits loopback
 addresses only; other private ranges stay refused. An outbound proxy is a connection like any other: one on
@@ -142,7 +144,7 @@ _original_create_connection = None
 
 @contextlib.contextmanager
 def guard(allow_loopback: bool = False) -> Iterator[Guard]:
-    """While active, every urllib3 connection in this thread is resolved once, checked and pinned."""
+    """While active, every urllib3 connection in this context is resolved once, checked and pinned."""
     _install()
     current = Guard(allow_loopback)
     token = _active.set(current)
@@ -153,7 +155,7 @@ def guard(allow_loopback: bool = False) -> Iterator[Guard]:
 
 
 def _guarded_create_connection(address, *args, **kwargs):
-    """urllib3's ``create_connection``, resolved once and checked when a guard is active in this thread."""
+    """urllib3's ``create_connection``, resolved once, checked and pinned when a guard is active."""
     current = _active.get()
     if current is None:
         return _original_create_connection(address, *args, **kwargs)
