@@ -154,3 +154,14 @@ def test_chat_services_that_open_their_own_sockets_are_refused(url, client, conn
     with pytest.raises(TransportError, match="is not supported") as refused:
         send(chat_message(), url, SendConfig())
     assert refused.value.permanent and connections == []
+
+
+def test_the_guard_follows_apprise_into_its_worker_threads(dns, connections, http_sink):
+    from apprise import Apprise, AppriseAsset
+
+    apprise = Apprise(asset=AppriseAsset(async_mode=True))  # two services: Apprise sends them in parallel
+    apprise.add([f"json://loopback.stub.test:{http_sink.port}/a", f"json://mapped.stub.test:{http_sink.port}/b"])
+    with egress.guard() as guard:
+        assert not apprise.notify(body="API degraded")
+    assert "resolves to a private address" in guard.refusal
+    assert connections == [] and http_sink.requests == []
