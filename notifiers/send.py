@@ -8,21 +8,24 @@ Which Apprise service carries each channel:
 - chat: the subscriber's own Apprise URL (Slack, Teams, Discord, ntfy, ...), body in Markdown;
 - webhook: `notifiers.webhook.StatuspageWebhook`, the signed Statuspage payload POSTed verbatim.
 
+Chat and webhook sends run under `notifiers.egress.guard`: every connection the plugin opens is resolved once,
+refused unless public (loopback too when ``allow_loopback_webhooks``) and pinned to the checked address; a
+refusal is a permanent failure with the guard's reason.
+
 `send` returns on success. Otherwise it raises `TransportError(reason, permanent)` with Apprise's own reason:
 permanent = the target itself is bad (invalid address/number/URL, 4xx other than 408/429, mailbox refused), so
 the subscriber should be disabled; transient = try again later (timeouts, refused connections, 5xx, 429).
 """
 from __future__ import annotations
 
-import ipaddress
+import contextlib
 import re
-import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from apprise import Apprise, AppriseAsset, NotifyFormat
 
-from .channels import InvalidTarget, refused_address, validate_target
+from . import egress
+from .channels import InvalidTarget, validate_target
 from .email import StatusEmail, parse_sender_url
 from .render import Message
 from .webhook import StatuspageWebhook, signed_request, transient_status
@@ -67,9 +70,13 @@ def send(message: Message, target: str, config: SendConfig) -> None:
         raise TransportError(error.reason, permanent=True) from None
     apprise = Apprise(asset=ASSET)
     apprise.add(service)
-    result = apprise.notify(body=body, title=title, body_format=body_format)
+    guarded = message.channel in ("chat", "webhook")  # targets strangers chose; email/SMS are the operator's
+    with egress.guard(config.allow_loopback_webhooks) if guarded else contextlib.nullcontext() as guard:
+        result = apprise.notify(body=body, title=title, body_format=body_format)
     if result:
         return
+    if guard is not None and guard.refusal:
+        raise TransportError(guard.refusal, permanent=True)
     if getattr(service, "failure", None):
         reason, permanent = service.failure
         raise TransportError(reason, permanent)
@@ -105,8 +112,6 @@ def _prepare(message: Message, target: str, config: SendConfig):
         return service, message.markdown or message.text, message.subject, NotifyFormat.MARKDOWN
     if channel == "webhook":
         url = validate_target("webhook", target, allow_loopback=config.allow_loopback_webhooks)
-        if not config.allow_loopback_webhooks:
-            _refuse_private_resolution(urlsplit(url).hostname or "")
         body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key)
         service = StatuspageWebhook(url, headers, timeout=config.timeout, asset=ASSET)
         return service, body.decode(), "", NotifyFormat.TEXT
@@ -127,18 +132,6 @@ def _with_target(provider_url: str, target: str) -> str:
     """``provider_url`` with ``target`` appended as one more path segment (before any query string)."""
     base, _, query = provider_url.partition("?")
     return f"{base.rstrip('/')}/{target}" + (f"?{query}" if query else "")
-
-
-def _refuse_private_resolution(host: str) -> None:
-    """Refuse a public-looking name that resolves to a private address (SSRF through DNS)."""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return  # the POST will fail with a clear (transient) connection error
-    for info in infos:
-        reason = refused_address(ipaddress.ip_address(info[4][0].split("%", 1)[0]))
-        if reason:
-            raise TransportError(f"{host} resolves to {reason}", permanent=True)
 
 
 def _looks_permanent(channel: str, reason: str) -> bool:

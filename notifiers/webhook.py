@@ -9,8 +9,10 @@ body it is given verbatim with the headers it is given; `signed_request` builds 
     Idempotency-Key: <one key per delivery, the same on every retry>
 
 Receivers verify with the subscriber's secret and reject timestamps older than a few minutes. Redirects are
-not followed (a redirect could point at an internal host). A failed POST leaves ``failure`` =
-(reason, permanent): 408, 429, 5xx and network errors are transient; other 3xx/4xx are permanent.
+not followed (a redirect could point at an internal host), and `notifiers.send` posts under the egress guard
+(`notifiers.egress`), so the connection goes to the address that was checked, never to a private one.
+A failed POST leaves ``failure`` = (reason, permanent): 408, 429, 5xx and network errors are transient; other
+3xx/4xx are permanent.
 """
 from __future__ import annotations
 

@@ -100,6 +100,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": env.get("STATUSPAGE_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Anonymous chat and webhook sign-ups on /subscribe (each makes the worker contact a chosen host).
+        "SUBSCRIBE_HOOK_LIMIT_PER_CLIENT": env.get("STATUSPAGE_SUBSCRIBE_HOOK_LIMIT_PER_CLIENT", "5 per hour"),
+        "SUBSCRIBE_HOOK_LIMIT_PER_HOST": env.get("STATUSPAGE_SUBSCRIBE_HOOK_LIMIT_PER_HOST", "20 per hour"),
         "SNAPSHOT_MAX_AGE": _number("STATUSPAGE_SNAPSHOT_MAX_AGE", "10", int),
         # How often each process checks the public version (a write shows everywhere within this), and how
         # long that check may wait for the database before the last good snapshot is served instead.

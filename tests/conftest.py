@@ -238,6 +238,7 @@ def login(client, make_user):
     return sign_in
 
 
+from egress_stubs import connections, dns  # noqa: E402,F401  (stub DNS and connection spy for egress tests)
 from sinks import http_sink, smtp_sink  # noqa: E402,F401  (fixtures shared by notification tests)
 
 

@@ -98,6 +98,7 @@ class HttpSink:
     requests: list[ReceivedRequest] = field(default_factory=list)
     status: int = 200
     script: list[int] = field(default_factory=list)  # statuses for the next requests, then ``status``
+    headers: dict = field(default_factory=dict)  # extra response headers (e.g. a redirect's Location)
     server: ThreadingHTTPServer | None = None
 
     def start(self) -> "HttpSink":
@@ -111,6 +112,8 @@ class HttpSink:
                 code = sink.script.pop(0) if sink.script else sink.status
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
+                for name, value in sink.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(b"{}")
 

@@ -261,4 +261,4 @@ def test_webhook_host_resolving_to_a_private_address_is_refused(monkeypatch):
     with pytest.raises(TransportError) as error:
         send(webhook_message(), "https://hooks.example.com/status", webhook_config(allow_loopback_webhooks=False))
     assert error.value.permanent
-    assert "hooks.example.com resolves to 10.0.0.7" in error.value.reason
+    assert "hooks.example.com resolves to a private address 10.0.0.7" in error.value.reason

@@ -199,9 +199,13 @@ def test_the_code_page_of_a_confirmed_number_reveals_no_manage_link(mail_app, cl
     assert "Enter your code" in text and make_token(subscriber, "manage") not in text
 
 
+# These tests count the general per-client limit; the tighter chat/webhook limits have their own tests.
+ROOMY_HOOK_LIMITS = {"SUBSCRIBE_HOOK_LIMIT_PER_CLIENT": "100 per minute", "SUBSCRIBE_HOOK_LIMIT_PER_HOST": "100 per minute"}
+
+
 def test_subscribing_is_rate_limited_per_client(tmp_path):
     # A moving window, so the eleven posts cannot straddle a fixed window's reset and all pass.
-    app = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STRATEGY="moving-window")
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STRATEGY="moving-window", **ROOMY_HOOK_LIMITS)
     client = app.test_client()
     data = {"channel": "webhook", "webhook_url": "https://h.example.com/", "scope": "all", "min_impact": "none"}
     codes = [client.post("/subscribe", data=data).status_code for _ in range(11)]
@@ -223,7 +227,8 @@ def test_rate_limits_are_shared_through_redis_when_configured(tmp_path):
         reachable = False
     require(reachable, "Redis is not reachable on 127.0.0.1:6379")
     redis.Redis.from_url(url).flushdb()
-    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STRATEGY": "moving-window", "RATELIMIT_STORAGE_URI": url}
+    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STRATEGY": "moving-window", "RATELIMIT_STORAGE_URI": url,
+                **ROOMY_HOOK_LIMITS}
     first, second = make_app(tmp_path / "a", **settings), make_app(tmp_path / "b", **settings)
     data = {"channel": "webhook", "webhook_url": "https://h.example.com/", "scope": "all", "min_impact": "none"}
     codes = [first.test_client().post("/subscribe", data=data).status_code for _ in range(6)]

@@ -30,14 +30,15 @@ def display_target(subscriber: Subscriber) -> str:
 
 
 def normalize_target(channel: str, target: str) -> str:
-    """The target in canonical form (notifiers.channels decides); DomainError on ``target`` if invalid."""
+    """The target in canonical form (notifiers.channels decides); DomainError on ``target`` if invalid. A chat or
+    webhook host is looked up once here, so a name resolving to a private address is refused on subscribing."""
     from notifiers.channels import InvalidTarget, validate_target
 
     if not (target or "").strip():
         raise DomainError(f"enter the {CHANNEL_LABEL.get(channel, channel)} address to send to",
                           field="target")
     try:
-        normalized = validate_target(channel, target.strip(),
+        normalized = validate_target(channel, target.strip(), resolve=True,
                                      allow_loopback=bool(current_app.config.get("ALLOW_LOOPBACK_WEBHOOKS")))
     except InvalidTarget as error:
         raise DomainError(str(getattr(error, "reason", "") or error), field="target") from None

@@ -3,20 +3,43 @@
 Links carry signed tokens (``domain.subscription_tokens``). A bad or expired link shows a friendly page (400,
 or 404 when the subscription is gone), never an error trace. The unsubscribe POST is CSRF-exempt so that mail
 clients can unsubscribe in one click (RFC 8058, body ``List-Unsubscribe=One-Click``). Form posts are rate
-limited per client.
+limited per client; chat and webhook sign-ups, which make the worker contact a host the visitor chose, also per
+client and per target host (SUBSCRIBE_HOOK_LIMIT_PER_CLIENT, SUBSCRIBE_HOOK_LIMIT_PER_HOST).
 """
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 
 from ..domain import subscriptions
 from ..domain.recording import Actor, DomainError, NotFound
 from ..domain.subscription_tokens import InvalidLink, make_token, subscriber_for_token
 from ..extensions import csrf, limiter
-from .subscribe_forms import CodeForm, PreferencesForm, SubscribeForm, component_sections
+from .subscribe_forms import TARGET_FIELD, CodeForm, PreferencesForm, SubscribeForm, component_sections
 
 bp = Blueprint("subscribe", __name__)
 
 VISITOR = Actor(label="visitor", source="web")
 SUBSCRIBE_LIMIT = "10 per minute"
+HOOK_CHANNELS = ("chat", "webhook")
+CLIENT_LIMIT_MESSAGE = ("Too many chat and webhook sign-ups from your network. Try again later, or ask the "
+                        "site's team to add the subscription for you.")
+HOST_LIMIT_MESSAGE = ("Too many chat and webhook sign-ups for this host. Try again later, or ask the site's "
+                      "team to add the subscription for you.")
+
+
+def _not_a_hook_signup() -> bool:
+    return request.method != "POST" or request.form.get("channel") not in HOOK_CHANNELS
+
+
+def _client() -> str:
+    return "hook-client:" + get_remote_address()
+
+
+def _target_host() -> str:
+    """The host a chat or webhook sign-up names (lower case, no credentials or port): one budget per host."""
+    from notifiers.channels import target_host
+
+    channel = request.form.get("channel", "")
+    return "hook-host:" + target_host(request.form.get(TARGET_FIELD.get(channel, ""), ""))
 
 
 def _subscriber_actor(subscriber) -> Actor:
@@ -45,6 +68,10 @@ def _show_error(form, error: DomainError) -> None:
 
 @bp.route("/subscribe", methods=["GET", "POST"])
 @limiter.limit(SUBSCRIBE_LIMIT, methods=["POST"])
+@limiter.limit(lambda: current_app.config["SUBSCRIBE_HOOK_LIMIT_PER_CLIENT"], key_func=_client,
+               exempt_when=_not_a_hook_signup, error_message=CLIENT_LIMIT_MESSAGE)
+@limiter.limit(lambda: current_app.config["SUBSCRIBE_HOOK_LIMIT_PER_HOST"], key_func=_target_host,
+               exempt_when=_not_a_hook_signup, error_message=HOST_LIMIT_MESSAGE)
 def index():
     """The subscribe form: a channel (radio tabs), its target, components and minimum impact."""
     available = subscriptions.available_channels()
