@@ -57,6 +57,16 @@ def can_see_incident(incident: Incident, audience: str) -> bool:
     return audience == INTERNAL or incident.visibility == PUBLIC
 
 
+def written_for(incident: Incident, requested: str = PUBLIC) -> str:
+    """The audience a new update of ``incident`` is written for, stored on the update for good.
+
+    Whatever was asked, an update of an internal incident is written for staff: making the incident public
+    later publishes only what is written for the public from then on, never the staff-only timeline.
+    """
+    _check(requested)
+    return INTERNAL if incident.visibility == INTERNAL else requested
+
+
 def visible_updates(incident: Incident, audience: str) -> list[IncidentUpdate]:
     """The incident's updates the audience may read, newest first."""
     _check(audience)

@@ -177,6 +177,9 @@ class IncidentEditForm(FlaskForm):
     major = BooleanField("Major incident")
     owner_id = SelectField("Owner", choices=[("", "Nobody")], default="")
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
+    # Asked only when an internal incident is made public: its staff-only updates stay internal.
+    public_body = TextAreaField("First public update (Markdown)", validators=[Optional(), Length(max=20000)])
+    notify_public = BooleanField("Notify public subscribers", default=True)
     submit = SubmitField("Save incident")
 
 
