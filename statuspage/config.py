@@ -90,9 +90,13 @@ def build_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("STATUSPAGE_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SNAPSHOT_MAX_AGE": _number("STATUSPAGE_SNAPSHOT_MAX_AGE", "10", int),
+        # Days a delivered notification, its event and an unconfirmed sign-up are kept (domain.retention).
+        "RETENTION_DAYS": _number("STATUSPAGE_RETENTION_DAYS", "90", int),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)
+    if config["RETENTION_DAYS"] < 1:
+        raise SystemExit(f"statuspage: STATUSPAGE_RETENTION_DAYS must be at least 1, got {config['RETENTION_DAYS']}")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = load_secret_key(instance)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -5,6 +5,7 @@ from ..extensions import db
 from ..models import COMPONENT_STATUSES, VISIBILITIES, Component, ComponentGroup, ComponentStatusChange
 from ..models.columns import utcnow
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, check_revision, record
+from .visibility import INTERNAL, PUBLIC
 
 COMPONENT_FIELDS = ("name", "description", "status", "group_id", "visibility", "showcase",
                     "only_show_if_degraded", "start_date", "position")
@@ -109,6 +110,8 @@ def create_component(actor: Actor, at: datetime | None = None, **values) -> Comp
         status = values.pop("status", "operational")
         if values.get("position") is None:
             values["position"] = _next_position(Component, group_id=values.get("group_id"))
+        if values.get("group_id") and get_group(values["group_id"]).visibility == INTERNAL:
+            values["visibility"] = INTERNAL  # joining an internal group narrows, silently and safely
         component = Component(**values, status=status, created_at=at or utcnow())
         db.session.add(component)
         db.session.flush()
@@ -129,6 +132,7 @@ def update_component(actor: Actor, component_id: str, expected_revision: int | N
         check_revision(component, expected_revision, describe_component)
         before = describe_component(component)
         status = values.pop("status", None)
+        _keep_internal_in_internal_group(component, values)
         for key, value in values.items():
             setattr(component, key, value)
         if status is not None:
@@ -138,6 +142,19 @@ def update_component(actor: Actor, component_id: str, expected_revision: int | N
                before=before, after=describe_component(component))
         bump_site_version()
     return component
+
+
+def _keep_internal_in_internal_group(component: Component, values: dict) -> None:
+    """A component in an internal group is internal: joining one makes it internal; asking for public while
+    it stays in one is refused. Leaving one keeps it internal unless public is asked for explicitly."""
+    group_id = values.get("group_id", component.group_id)
+    if not group_id or get_group(group_id).visibility != INTERNAL:
+        return
+    if group_id != component.group_id:
+        values["visibility"] = INTERNAL
+    elif values.get("visibility", component.visibility) != INTERNAL:
+        raise DomainError("a component in an internal group is internal; move it out of the group or make "
+                          "the group public first", field="visibility")
 
 
 def set_component_status(actor: Actor, component_id: str, status: str, cause: str = "manual") -> Component:
@@ -187,15 +204,31 @@ def create_group(actor: Actor, component_ids: list[str] | None = None, **values)
         db.session.add(group)
         db.session.flush()
         for cid in component_ids or []:
-            get_component(cid).group_id = group.id
+            component = get_component(cid)
+            component.group_id = group.id
+            if group.visibility == INTERNAL:
+                component.visibility = INTERNAL
         record(actor, "group.create", "group", group.id, group.name,
                after=describe_group(group) | {"components": list(component_ids or [])})
         bump_site_version()
     return group
 
 
+def internal_members(group: ComponentGroup) -> list[Component]:
+    """The group's internal components: what ``publish_components`` would make public (the console names
+    them before a group is made public or deleted)."""
+    return [c for c in group.components if c.visibility == INTERNAL]
+
+
 def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = None,
-                 expected_revision: int | None = None, **values) -> ComponentGroup:
+                 expected_revision: int | None = None, publish_components: bool = False,
+                 **values) -> ComponentGroup:
+    """Edit a group and, when ``component_ids`` is given, its members (others leave it, ungrouped).
+
+    Nothing becomes public unasked: the components of an internal group are internal, and stay internal
+    when they leave it or when the group is made public, unless ``publish_components`` (only with a public
+    group) makes the group's members public too.
+    """
     values = _clean(values, GROUP_FIELDS)
     with change():
         group = get_group(group_id)
@@ -203,6 +236,9 @@ def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = 
         before = describe_group(group) | {"components": [c.id for c in group.components]}
         for key, value in values.items():
             setattr(group, key, value)
+        if publish_components and group.visibility == INTERNAL:
+            raise DomainError("the components of an internal group stay internal; make the group public too",
+                              field="publish_components")
         if component_ids is not None:
             for component in list(group.components):
                 if component.id not in component_ids:
@@ -211,18 +247,40 @@ def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = 
                 get_component(cid).group_id = group.id
         db.session.flush()
         db.session.expire(group, ["components"])
+        published = _set_members_visibility(group, publish_components)
         record(actor, "group.update", "group", group.id, group.name, before=before,
-               after=describe_group(group) | {"components": [c.id for c in group.components]})
+               after=describe_group(group) | {"components": [c.id for c in group.components],
+                                              "published_components": published})
         bump_site_version()
     return group
 
 
-def delete_group(actor: Actor, group_id: str) -> None:
-    """Delete a group; its components stay, ungrouped."""
+def _set_members_visibility(group: ComponentGroup, publish: bool) -> list[str]:
+    """Members of an internal group become internal; with ``publish`` the internal members of a public group
+    become public. Returns the ids made public."""
+    if group.visibility == INTERNAL:
+        for component in group.components:
+            component.visibility = INTERNAL
+        return []
+    published = [c.id for c in internal_members(group)] if publish else []
+    for component in group.components:
+        if component.id in published:
+            component.visibility = PUBLIC
+    return published
+
+
+def delete_group(actor: Actor, group_id: str, publish_components: bool = False) -> None:
+    """Delete a group; its components stay, ungrouped, with their own visibility: the components of an
+    internal group stay internal unless ``publish_components`` makes them public."""
     with change():
         group = get_group(group_id)
+        published = [c.id for c in internal_members(group)] if publish_components else []
         for component in group.components:
             component.group_id = None
-        record(actor, "group.delete", "group", group.id, group.name, before=describe_group(group))
+            if component.id in published:
+                component.visibility = PUBLIC
+        record(actor, "group.delete", "group", group.id, group.name,
+               before=describe_group(group) | {"components": [c.id for c in group.components]},
+               after={"published_components": published})
         db.session.delete(group)
         bump_site_version()

@@ -12,8 +12,8 @@ import phonenumbers
 from flask import jsonify, request
 
 from ...domain import subscriber_lists, subscriptions
-from ...domain.subscription_rules import display_target
 from ...domain.recording import DomainError
+from ...domain.subscription_rules import display_target
 from ...extensions import db
 from ...models import Subscriber
 from ...models.subscribers import AUDIENCES
