@@ -205,8 +205,9 @@ def update_incident(actor: Actor, incident_id: str, expected_revision: int | Non
     """Edit an incident's own fields (name, impact, ITIL fields, owner...) without posting an update.
 
     Making an internal incident public needs ``public_body``, the first update the public reads: every
-    earlier update was written for staff and stays internal. That update is posted (and announced to
-    public subscribers unless ``deliver_notifications`` is false) in the same transaction.
+    earlier update was written for staff and stays internal, and so does a postmortem published meanwhile
+    (it must be published again). That update is posted (and announced to public subscribers unless
+    ``deliver_notifications`` is false) in the same transaction.
     """
     body = check_body(public_body)
     with change():
@@ -226,6 +227,8 @@ def update_incident(actor: Actor, incident_id: str, expected_revision: int | Non
                                     deliver_notifications=deliver_notifications)
             db.session.add(update)
             incident.updated_at = at
+            # A postmortem published while internal was written for staff: it waits to be published again.
+            incident.postmortem_published_at = None
         db.session.flush()
         after = describe_incident(incident) | ({"update": describe_update(update)} if update else {})
         record(actor, "incident.publish" if goes_public else "incident.edit", "incident", incident.id,
