@@ -5,7 +5,7 @@ from ..extensions import db
 from ..models import COMPONENT_STATUSES, VISIBILITIES, Component, ComponentGroup, ComponentStatusChange
 from ..models.columns import utcnow
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, check_revision, record
-from .visibility import INTERNAL, PUBLIC
+from .visibility import INTERNAL, PUBLIC, component_visibility, settle_members
 
 COMPONENT_FIELDS = ("name", "description", "status", "group_id", "visibility", "showcase",
                     "only_show_if_degraded", "start_date", "position")
@@ -110,8 +110,9 @@ def create_component(actor: Actor, at: datetime | None = None, **values) -> Comp
         status = values.pop("status", "operational")
         if values.get("position") is None:
             values["position"] = _next_position(Component, group_id=values.get("group_id"))
-        if values.get("group_id") and get_group(values["group_id"]).visibility == INTERNAL:
-            values["visibility"] = INTERNAL  # joining an internal group narrows, silently and safely
+        values["visibility"] = component_visibility(
+            get_group(values["group_id"]) if values.get("group_id") else None,
+            values.get("visibility", PUBLIC), joining=True)
         component = Component(**values, status=status, created_at=at or utcnow())
         db.session.add(component)
         db.session.flush()
@@ -132,7 +133,10 @@ def update_component(actor: Actor, component_id: str, expected_revision: int | N
         check_revision(component, expected_revision, describe_component)
         before = describe_component(component)
         status = values.pop("status", None)
-        _keep_internal_in_internal_group(component, values)
+        group_id = values.get("group_id", component.group_id)
+        values["visibility"] = component_visibility(get_group(group_id) if group_id else None,
+                                                    values.get("visibility", component.visibility),
+                                                    joining=group_id != component.group_id)
         for key, value in values.items():
             setattr(component, key, value)
         if status is not None:
@@ -142,19 +146,6 @@ def update_component(actor: Actor, component_id: str, expected_revision: int | N
                before=before, after=describe_component(component))
         bump_site_version()
     return component
-
-
-def _keep_internal_in_internal_group(component: Component, values: dict) -> None:
-    """A component in an internal group is internal: joining one makes it internal; asking for public while
-    it stays in one is refused. Leaving one keeps it internal unless public is asked for explicitly."""
-    group_id = values.get("group_id", component.group_id)
-    if not group_id or get_group(group_id).visibility != INTERNAL:
-        return
-    if group_id != component.group_id:
-        values["visibility"] = INTERNAL
-    elif values.get("visibility", component.visibility) != INTERNAL:
-        raise DomainError("a component in an internal group is internal; move it out of the group or make "
-                          "the group public first", field="visibility")
 
 
 def set_component_status(actor: Actor, component_id: str, status: str, cause: str = "manual") -> Component:
@@ -206,18 +197,11 @@ def create_group(actor: Actor, component_ids: list[str] | None = None, **values)
         for cid in component_ids or []:
             component = get_component(cid)
             component.group_id = group.id
-            if group.visibility == INTERNAL:
-                component.visibility = INTERNAL
+            component.visibility = component_visibility(group, component.visibility, joining=True)
         record(actor, "group.create", "group", group.id, group.name,
                after=describe_group(group) | {"components": list(component_ids or [])})
         bump_site_version()
     return group
-
-
-def internal_members(group: ComponentGroup) -> list[Component]:
-    """The group's internal components: what ``publish_components`` would make public (the console names
-    them before a group is made public or deleted)."""
-    return [c for c in group.components if c.visibility == INTERNAL]
 
 
 def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = None,
@@ -247,7 +231,7 @@ def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = 
                 get_component(cid).group_id = group.id
         db.session.flush()
         db.session.expire(group, ["components"])
-        published = _set_members_visibility(group, publish_components)
+        published = settle_members(group, publish_components)
         record(actor, "group.update", "group", group.id, group.name, before=before,
                after=describe_group(group) | {"components": [c.id for c in group.components],
                                               "published_components": published})
@@ -255,32 +239,16 @@ def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = 
     return group
 
 
-def _set_members_visibility(group: ComponentGroup, publish: bool) -> list[str]:
-    """Members of an internal group become internal; with ``publish`` the internal members of a public group
-    become public. Returns the ids made public."""
-    if group.visibility == INTERNAL:
-        for component in group.components:
-            component.visibility = INTERNAL
-        return []
-    published = [c.id for c in internal_members(group)] if publish else []
-    for component in group.components:
-        if component.id in published:
-            component.visibility = PUBLIC
-    return published
-
-
 def delete_group(actor: Actor, group_id: str, publish_components: bool = False) -> None:
     """Delete a group; its components stay, ungrouped, with their own visibility: the components of an
     internal group stay internal unless ``publish_components`` makes them public."""
     with change():
         group = get_group(group_id)
-        published = [c.id for c in internal_members(group)] if publish_components else []
+        before = describe_group(group) | {"components": [c.id for c in group.components]}
+        published = settle_members(group, publish_components)
         for component in group.components:
             component.group_id = None
-            if component.id in published:
-                component.visibility = PUBLIC
-        record(actor, "group.delete", "group", group.id, group.name,
-               before=describe_group(group) | {"components": [c.id for c in group.components]},
+        record(actor, "group.delete", "group", group.id, group.name, before=before,
                after={"published_components": published})
         db.session.delete(group)
         bump_site_version()

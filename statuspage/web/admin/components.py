@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ...domain import components as domain
+from ...domain import visibility
 from ...domain.status import COMPONENT_STATUS_LABEL
 from ...extensions import db
 from ...models import Component, ComponentGroup
@@ -175,7 +176,7 @@ def group_edit(group_id: str):
         web_actor(), group.id, expected_revision=expected_revision(form),
         publish_components=form.publish_components.data, **_group_fields(form)),
         template="admin/group_form.html", group=group, edited=group,
-        hidden=domain.internal_members(group) if group.visibility == "internal" else [],
+        hidden=visibility.hidden_members(group) if group.visibility == "internal" else [],
         done=url_for("admin.components"), success="Group “{saved.name}” saved.")
 
 
@@ -193,7 +194,7 @@ def group_move(group_id: str):
 @require("manage")
 def group_delete(group_id: str):
     group = _group_or_404(group_id)
-    hidden = domain.internal_members(group) if group.visibility == "internal" else []
+    hidden = visibility.hidden_members(group) if group.visibility == "internal" else []
     form = GroupDeleteForm()
     if form.validate_on_submit():
         domain.delete_group(web_actor(), group.id,
