@@ -108,9 +108,13 @@ def build_config(overrides: dict | None = None) -> dict:
         # long that check may wait for the database before the last good snapshot is served instead.
         "SNAPSHOT_VERSION_TTL": _number("STATUSPAGE_SNAPSHOT_VERSION_TTL", "0.5"),
         "SNAPSHOT_DB_TIMEOUT": _number("STATUSPAGE_SNAPSHOT_DB_TIMEOUT", "2"),
+        # Days a delivered notification, its event and an unconfirmed sign-up are kept (domain.retention).
+        "RETENTION_DAYS": _number("STATUSPAGE_RETENTION_DAYS", "90", int),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)
+    if config["RETENTION_DAYS"] < 1:
+        raise SystemExit(f"statuspage: STATUSPAGE_RETENTION_DAYS must be at least 1, got {config['RETENTION_DAYS']}")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = load_secret_key(instance)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

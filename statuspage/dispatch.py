@@ -37,9 +37,13 @@ DEFAULTS = {"RETRY_BASE_SECONDS": 15.0, "RETRY_MAX_SECONDS": 3600.0, "MAX_ATTEMP
 def enqueue(kind: str, incident: Incident | None, update: IncidentUpdate | None,
             payload: dict | None = None, subscriber_id: int | None = None) -> NotificationEvent:
     """Add one notification event to the current transaction (no commit, no I/O)."""
+    payload = dict(payload or {})
+    if (incident is not None and incident.visibility == "internal") or (
+            update is not None and update.visibility == "internal"):
+        payload["staff_only"] = True  # written for staff: stays so if the incident is made public before expansion
     event = NotificationEvent(kind=kind, incident_id=incident.id if incident else None,
                               update_id=update.id if update else None, subscriber_id=subscriber_id,
-                              payload=payload or {})
+                              payload=payload)
     db.session.add(event)
     return event
 
@@ -78,7 +82,7 @@ def audience_filter(event: NotificationEvent, incident: Incident | None):
     """A WHERE clause on Subscriber for who should hear of ``event`` (None for a targeted event)."""
     update_row = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
     internal = (incident is not None and incident.visibility == "internal") or (
-        update_row is not None and update_row.visibility == "internal")
+        update_row is not None and update_row.visibility == "internal") or bool((event.payload or {}).get("staff_only"))
     clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None)]
     if internal:
         clauses.append(Subscriber.audience == "internal")

@@ -19,7 +19,7 @@ from .domain.status import (
     OverallStatus,
     overall_status,
 )
-from .domain.subscriptions import subscription_links
+from .domain.subscriptions import confirmation_code, subscription_links
 from .extensions import db
 from .models import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -112,10 +112,12 @@ def update_context(update: IncidentUpdate, site: Site) -> dict:
 
 
 def subscriber_context(subscriber: Subscriber, event: NotificationEvent) -> dict:
-    """Links signed for this subscriber (domain.subscriptions), and the SMS confirmation code if any."""
+    """Links signed for this subscriber (domain.subscriptions), and the SMS confirmation code if any: derived
+    now from the subscriber's row, as the outbox holds no secret."""
     links = subscription_links(subscriber)
+    code = confirmation_code(subscriber) if event.kind == "subscription.confirm" else None
     return {"id": subscriber.public_id, "channel": subscriber.channel, "audience": subscriber.audience,
-            **links, "confirm_code": (event.payload or {}).get("code")}
+            **links, "confirm_code": code}
 
 
 class EventContexts:

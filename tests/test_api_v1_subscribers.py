@@ -97,10 +97,10 @@ def test_sms_is_refused_when_the_site_cannot_send_it(api, app):
 
 def test_it_lists_active_subscribers_by_default_and_filters_by_type_and_state(api):
     subscriptions.subscribe("email", "ana@example.com")  # unconfirmed
-    subscriptions.subscribe("webhook", "https://hooks.example.com/a")
+    active = subscriptions.subscribe("webhook", "https://hooks.example.com/a").subscriber
     quarantined = subscriptions.subscribe("webhook", "https://hooks.example.com/b").subscriber
     subscriptions.disable_subscriber(SYSTEM, quarantined, "HTTP 410")
-    assert [s["endpoint"] for s in api("get", "subscribers").get_json()] == ["https://hooks.example.com/a"]
+    assert [s["id"] for s in api("get", "subscribers").get_json()] == [active.public_id]
     everyone = api("get", "subscribers.json?state=all").get_json()
     assert len(everyone) == 3
     assert [s["email"] for s in api("get", "subscribers?state=unconfirmed").get_json()] == ["ana@example.com"]
@@ -119,7 +119,7 @@ def test_unknown_filters_are_422(api):
 def test_it_gets_and_deletes_one_subscriber(api, suffix):
     subscriber = subscriptions.subscribe("webhook", "https://hooks.example.com/a").subscriber
     got = api("get", f"subscribers/{subscriber.public_id}{suffix}")
-    assert got.status_code == 200 and got.get_json()["endpoint"] == "https://hooks.example.com/a"
+    assert got.status_code == 200 and got.get_json()["endpoint"] == "https://hooks.example.com/…"  # not admin
     deleted = api("delete", f"subscribers/{subscriber.public_id}{suffix}")
     assert deleted.status_code == 200 and deleted.get_json()["id"] == subscriber.public_id
     assert count() == 0

@@ -13,6 +13,7 @@ from statuspage.domain.components import create_component
 from statuspage.domain.incidents import open_incident, post_update
 from statuspage.domain.maintenance import schedule_maintenance
 from statuspage.domain.recording import SYSTEM, Actor, DomainError
+from statuspage.domain.subscription_tokens import confirmation_code, new_code_seed
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Delivery, Subscriber, SubscriberComponent
 from statuspage.models.columns import utcnow
@@ -158,14 +159,16 @@ def test_a_confirmation_goes_to_its_one_subscriber_even_unconfirmed(app):
     app.config["SMS_URL"] = "twilio://SID:TOKEN@+15550001111"
     subscribe("https://hooks.test/other")
     newcomer = subscribe("+15555550100", channel="sms", confirmed=False)
-    dispatch.enqueue("subscription.confirm", None, None, payload={"code": "123456"}, subscriber_id=newcomer.id)
+    newcomer.confirmation_code_hash = new_code_seed()
+    dispatch.enqueue("subscription.confirm", None, None, subscriber_id=newcomer.id)
     db.session.commit()
     dispatch.expand_events()
     sender = RecordingSender()
     run_worker(app, once=True, sender=sender)
 
     assert [job.target for job in sender.jobs] == ["+15555550100"]
-    assert sender.jobs[0].context["subscriber"]["confirm_code"] == "123456"
+    assert sender.jobs[0].context["subscriber"]["confirm_code"] == confirmation_code(newcomer)
+    assert len(confirmation_code(newcomer)) == 6
 
 
 def test_claims_are_committed_and_expired_leases_return_to_pending(app, api):

@@ -11,6 +11,7 @@ from statuspage.domain.recording import SYSTEM
 from statuspage.domain.subscription_tokens import make_token
 from statuspage.extensions import db
 from statuspage.models import NotificationEvent, Subscriber
+from statuspage.notifications import build_context
 
 
 @pytest.fixture
@@ -183,8 +184,8 @@ def test_an_sms_subscriber_enters_the_code_it_was_sent(mail_app, client):
                                                "min_impact": "none"})
     assert response.status_code == 302 and "/code" in response.headers["Location"]
     [subscriber] = subscribers()
-    code = db.session.scalar(db.select(NotificationEvent.payload)
-                             .where(NotificationEvent.subscriber_id == subscriber.id))["code"]
+    event = db.session.scalar(db.select(NotificationEvent).where(NotificationEvent.subscriber_id == subscriber.id))
+    code = build_context(event, subscriber)["subscriber"]["confirm_code"]
     wrong = client.post(response.headers["Location"], data={"code": "999999" if code != "999999" else "1"})
     assert wrong.status_code == 422 and "not the one" in wrong.get_data(as_text=True)
     right = client.post(response.headers["Location"], data={"code": code})

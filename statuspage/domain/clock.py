@@ -5,6 +5,7 @@
 - a reminder goes out ``remind_minutes_before`` the start, once;
 - a window whose end passes while still scheduled stops being upcoming: the public version moves once, so
   every cached public response shows it.
+- delivered notifications and unconfirmed sign-ups older than the retention are purged (``domain.retention``).
 
 Safe with several workers: transitions go through ``post_update`` with the revision read here, so a second
 worker racing on the same window gets a Conflict (or a stale-row error) and skips it; reminders are claimed
@@ -19,6 +20,7 @@ from .. import dispatch
 from ..extensions import db
 from ..models import Incident, Site
 from ..models.columns import utcnow
+from . import retention
 from .incidents import post_update, resolve_incident
 from .recording import SYSTEM, DomainError, bump_site_version, change
 
@@ -114,7 +116,10 @@ def _bump() -> None:
 
 
 def tick(now: datetime | None = None) -> dict[str, int]:
-    """Apply everything due at ``now`` (default: the current time); returns what was done."""
+    """Apply everything due at ``now`` (default: the current time); returns what was done (``purged``:
+    rows removed by the retention purge, which runs at most once an hour)."""
     now = now or utcnow()
-    return {"started": start_due_windows(now), "completed": complete_due_windows(now),
+    done = {"started": start_due_windows(now), "completed": complete_due_windows(now),
             "reminded": send_due_reminders(now), "overdue": expire_overdue_windows(now)}
+    purged = retention.purge_if_due(now)
+    return done | {"purged": sum(purged.values()) if purged else 0}

@@ -5,6 +5,7 @@ from ..extensions import db
 from ..models import COMPONENT_STATUSES, VISIBILITIES, Component, ComponentGroup, ComponentStatusChange
 from ..models.columns import utcnow
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, check_revision, record
+from .visibility import INTERNAL, PUBLIC, component_visibility, settle_members
 
 COMPONENT_FIELDS = ("name", "description", "status", "group_id", "visibility", "showcase",
                     "only_show_if_degraded", "start_date", "position")
@@ -109,6 +110,9 @@ def create_component(actor: Actor, at: datetime | None = None, **values) -> Comp
         status = values.pop("status", "operational")
         if values.get("position") is None:
             values["position"] = _next_position(Component, group_id=values.get("group_id"))
+        values["visibility"] = component_visibility(
+            get_group(values["group_id"]) if values.get("group_id") else None,
+            values.get("visibility", PUBLIC), joining=True)
         component = Component(**values, status=status, created_at=at or utcnow())
         db.session.add(component)
         db.session.flush()
@@ -129,6 +133,10 @@ def update_component(actor: Actor, component_id: str, expected_revision: int | N
         check_revision(component, expected_revision, describe_component)
         before = describe_component(component)
         status = values.pop("status", None)
+        group_id = values.get("group_id", component.group_id)
+        values["visibility"] = component_visibility(get_group(group_id) if group_id else None,
+                                                    values.get("visibility", component.visibility),
+                                                    joining=group_id != component.group_id)
         for key, value in values.items():
             setattr(component, key, value)
         if status is not None:
@@ -187,7 +195,9 @@ def create_group(actor: Actor, component_ids: list[str] | None = None, **values)
         db.session.add(group)
         db.session.flush()
         for cid in component_ids or []:
-            get_component(cid).group_id = group.id
+            component = get_component(cid)
+            component.group_id = group.id
+            component.visibility = component_visibility(group, component.visibility, joining=True)
         record(actor, "group.create", "group", group.id, group.name,
                after=describe_group(group) | {"components": list(component_ids or [])})
         bump_site_version()
@@ -195,7 +205,14 @@ def create_group(actor: Actor, component_ids: list[str] | None = None, **values)
 
 
 def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = None,
-                 expected_revision: int | None = None, **values) -> ComponentGroup:
+                 expected_revision: int | None = None, publish_components: bool = False,
+                 **values) -> ComponentGroup:
+    """Edit a group and, when ``component_ids`` is given, its members (others leave it, ungrouped).
+
+    Nothing becomes public unasked: the components of an internal group are internal, and stay internal
+    when they leave it or when the group is made public, unless ``publish_components`` (only with a public
+    group) makes the group's members public too.
+    """
     values = _clean(values, GROUP_FIELDS)
     with change():
         group = get_group(group_id)
@@ -203,6 +220,9 @@ def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = 
         before = describe_group(group) | {"components": [c.id for c in group.components]}
         for key, value in values.items():
             setattr(group, key, value)
+        if publish_components and group.visibility == INTERNAL:
+            raise DomainError("the components of an internal group stay internal; make the group public too",
+                              field="publish_components")
         if component_ids is not None:
             for component in list(group.components):
                 if component.id not in component_ids:
@@ -211,18 +231,24 @@ def update_group(actor: Actor, group_id: str, component_ids: list[str] | None = 
                 get_component(cid).group_id = group.id
         db.session.flush()
         db.session.expire(group, ["components"])
+        published = settle_members(group, publish_components)
         record(actor, "group.update", "group", group.id, group.name, before=before,
-               after=describe_group(group) | {"components": [c.id for c in group.components]})
+               after=describe_group(group) | {"components": [c.id for c in group.components],
+                                              "published_components": published})
         bump_site_version()
     return group
 
 
-def delete_group(actor: Actor, group_id: str) -> None:
-    """Delete a group; its components stay, ungrouped."""
+def delete_group(actor: Actor, group_id: str, publish_components: bool = False) -> None:
+    """Delete a group; its components stay, ungrouped, with their own visibility: the components of an
+    internal group stay internal unless ``publish_components`` makes them public."""
     with change():
         group = get_group(group_id)
+        before = describe_group(group) | {"components": [c.id for c in group.components]}
+        published = settle_members(group, publish_components)
         for component in group.components:
             component.group_id = None
-        record(actor, "group.delete", "group", group.id, group.name, before=describe_group(group))
+        record(actor, "group.delete", "group", group.id, group.name, before=before,
+               after={"published_components": published})
         db.session.delete(group)
         bump_site_version()

@@ -21,6 +21,7 @@ from .incident_fields import (
 )
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, check_revision, record
 from .status import COMPONENT_STATUS_RANK, IMPACT_RANK
+from .visibility import written_for
 
 
 def get_incident(incident_id: str) -> Incident:
@@ -95,7 +96,8 @@ def open_incident(actor: Actor, *, name: str, status: str = "investigating", imp
         _set_lifecycle_time(incident, status, at)
         if status in ("resolved", "postmortem"):
             changes += _release_components(incident, {}, at, cause="incident")
-        update = IncidentUpdate(incident=incident, status=status, body=body, visibility=visibility,
+        update = IncidentUpdate(incident=incident, status=status, body=body,
+                                visibility=written_for(incident, incident.visibility),
                                 display_at=at, created_at=at, author_id=actor.user_id,
                                 deliver_notifications=deliver_notifications, affected_components=changes or None)
         db.session.add(update)
@@ -160,7 +162,8 @@ def post_update(actor: Actor, incident_id: str, *, status: str | None = None, bo
         if status != incident.status:
             _set_lifecycle_time(incident, status, at)
             incident.status = status
-        update = IncidentUpdate(incident=incident, status=status, body=body, visibility=visibility,
+        update = IncidentUpdate(incident=incident, status=status, body=body,
+                                visibility=written_for(incident, visibility),
                                 display_at=at, created_at=at, author_id=actor.user_id,
                                 deliver_notifications=deliver_notifications,
                                 affected_components=changes or None)
@@ -197,18 +200,50 @@ def resolve_incident(actor: Actor, incident_id: str, body: str = "", components:
 
 
 def update_incident(actor: Actor, incident_id: str, expected_revision: int | None = None,
+                    public_body: str | None = None, deliver_notifications: bool = True,
                     **values) -> Incident:
-    """Edit an incident's own fields (name, impact, ITIL fields, owner...) without posting an update."""
+    """Edit an incident's own fields (name, impact, ITIL fields, owner...) without posting an update.
+
+    Making an internal incident public needs ``public_body``, the first update the public reads: every
+    earlier update was written for staff and stays internal, and so does a postmortem published meanwhile
+    (it must be published again). That update is posted (and announced to public subscribers unless
+    ``deliver_notifications`` is false) in the same transaction.
+    """
+    body = check_body(public_body)
     with change():
         incident = get_incident(incident_id)
         check_revision(incident, expected_revision, describe_incident)
         before = describe_incident(incident)
+        goes_public = incident.visibility == "internal" and values.get("visibility") == "public"
+        if goes_public and not body:
+            raise DomainError("write the first public update: what staff wrote so far stays internal",
+                              field="public_body")
         apply_fields(incident, dict(values))
+        update = None
+        if goes_public:
+            at = utcnow()
+            update = IncidentUpdate(incident=incident, status=incident.status, body=body, visibility="public",
+                                    display_at=at, created_at=at, author_id=actor.user_id,
+                                    deliver_notifications=deliver_notifications)
+            db.session.add(update)
+            incident.updated_at = at
+            # A postmortem published while internal was written for staff: it waits to be published again.
+            incident.postmortem_published_at = None
         db.session.flush()
-        record(actor, "incident.edit", "incident", incident.id, incident.name, before=before,
-               after=describe_incident(incident))
+        after = describe_incident(incident) | ({"update": describe_update(update)} if update else {})
+        record(actor, "incident.publish" if goes_public else "incident.edit", "incident", incident.id,
+               incident.name, before=before, after=after)
+        if update is not None and deliver_notifications:
+            dispatch.enqueue(_published_kind(incident), incident, update)
         bump_site_version()
     return incident
+
+
+def _published_kind(incident: Incident) -> str:
+    """What public subscribers are told when an incident becomes public: it is news to them."""
+    if incident.is_maintenance:
+        return "maintenance.scheduled" if incident.status == "scheduled" else "maintenance.updated"
+    return "incident.opened" if incident.is_open else "incident.resolved"
 
 
 def edit_update(actor: Actor, update_id: str, body: str | None = None, display_at: datetime | None = None,

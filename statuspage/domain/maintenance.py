@@ -10,6 +10,7 @@ from .components import get_component
 from .incident_fields import apply_fields, check_body, describe_incident, describe_update
 from .incidents import get_incident
 from .recording import Actor, DomainError, bump_site_version, change, check_revision, record
+from .visibility import written_for
 
 # Where a window still ``scheduled`` stands against the clock (see ``schedule_state``), and its console label.
 UPCOMING, OVERDUE_TO_START, OVERDUE = "upcoming", "overdue_to_start", "overdue"
@@ -71,7 +72,7 @@ def schedule_maintenance(actor: Actor, *, name: str, scheduled_for: datetime, sc
             incident.affected.append(IncidentComponent(component_id=cid, status="under_maintenance",
                                                        component=get_component(cid)))
         update = IncidentUpdate(incident=incident, status="scheduled", display_at=at, created_at=at,
-                                body=body or f"{name} is scheduled.", visibility=visibility,
+                                body=body or f"{name} is scheduled.", visibility=written_for(incident),
                                 author_id=actor.user_id, deliver_notifications=deliver_notifications)
         db.session.add(update)
         db.session.flush()
@@ -99,7 +100,7 @@ def reschedule_maintenance(actor: Actor, incident_id: str, scheduled_for: dateti
         incident.reminded_at = None
         update = IncidentUpdate(incident=incident, status="scheduled", author_id=actor.user_id,
                                 body=check_body(body) or "This maintenance has been rescheduled.",
-                                deliver_notifications=deliver_notifications)
+                                visibility=written_for(incident), deliver_notifications=deliver_notifications)
         db.session.add(update)
         db.session.flush()
         record(actor, "maintenance.reschedule", "incident", incident.id, incident.name, before=before,
@@ -122,7 +123,7 @@ def cancel_maintenance(actor: Actor, incident_id: str, body: str = "",
         incident.resolved_at = utcnow()
         update = IncidentUpdate(incident=incident, status="completed", author_id=actor.user_id,
                                 body=check_body(body) or "This scheduled maintenance has been cancelled.",
-                                deliver_notifications=deliver_notifications)
+                                visibility=written_for(incident), deliver_notifications=deliver_notifications)
         db.session.add(update)
         db.session.flush()
         record(actor, "maintenance.cancel", "incident", incident.id, incident.name, before=before,

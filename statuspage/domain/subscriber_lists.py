@@ -16,9 +16,11 @@ from ..extensions import db
 from ..models import Component, Subscriber
 from . import subscriptions
 from .recording import SYSTEM, Actor, DomainError
+from .subscription_rules import display_target
 
 IMPORT_COLUMNS = ("channel", "target", "audience", "components", "min_impact")
 EXPORT_COLUMNS = IMPORT_COLUMNS + ("state", "created_at", "confirmed_at")
+SECRET_CHANNELS = ("chat", "webhook")  # their targets are URLs carrying credentials
 
 
 def state_filter(state: str):
@@ -32,14 +34,28 @@ def state_filter(state: str):
     raise DomainError("state must be unconfirmed, active or disabled", field="state")
 
 
-def subscriber_query(search: str = "", channel: str = "", audience: str = "", state: str = ""):
+def _matching_secret_targets(search: str) -> list[int]:
+    """Chat and webhook subscribers whose target, as staff without admin rights see it, contains
+    ``search`` (their full URL holds credentials, so it must not answer a substring search)."""
+    rows = db.session.execute(db.select(Subscriber.id, Subscriber.channel, Subscriber.target)
+                              .where(Subscriber.channel.in_(SECRET_CHANNELS)))
+    return [row.id for row in rows if search in display_target(row).lower()]
+
+
+def subscriber_query(search: str = "", channel: str = "", audience: str = "", state: str = "",
+                     *, full_targets: bool = True):
     """Subscribers whose target contains ``search``, optionally of one channel, audience and state; newest
-    first."""
+    first. Without ``full_targets`` (anyone but an admin) chat and webhook targets are searched only in the
+    part ``display_target`` shows, so a search cannot guess their credentials one character at a time."""
     query = db.select(Subscriber).order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
     if search.strip():
         escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
-        query = query.where(func.lower(Subscriber.target).like(pattern, escape="\\"))
+        matches = func.lower(Subscriber.target).like(pattern, escape="\\")
+        if not full_targets:
+            matches = (matches & Subscriber.channel.not_in(SECRET_CHANNELS)) | Subscriber.id.in_(
+                _matching_secret_targets(search.strip().lower()))
+        query = query.where(matches)
     if channel:
         query = query.where(Subscriber.channel == channel)
     if audience:

@@ -3,7 +3,9 @@
 A token carries the subscriber's ``public_id`` signed with the app's SECRET_KEY and a salt per purpose, so a
 manage token cannot confirm and a confirmation token cannot unsubscribe. Confirmation and code-entry
 tokens expire (CONFIRM_MAX_AGE, CODE_MAX_AGE); manage and unsubscribe tokens do not, as they sit in every
-message ever sent. SMS codes are stored only as an HMAC keyed by the SECRET_KEY.
+message ever sent. An SMS code is stored nowhere, neither in the subscriber's row nor in the outbox: the row
+keeps a random seed and the code is an HMAC of it keyed by the SECRET_KEY, derived when the SMS is rendered and
+again when the code is checked.
 """
 import hashlib
 import hmac
@@ -20,6 +22,7 @@ CONFIRM_MAX_AGE = 7 * 24 * 3600
 CODE_MAX_AGE = 24 * 3600
 SALTS = {"manage": "subscriber-manage", "confirm": "subscriber-confirm", "code": "subscriber-code"}
 TIMED = {"confirm": CONFIRM_MAX_AGE, "code": CODE_MAX_AGE}
+CODE_SEED_PREFIX = "seed:"
 
 
 class InvalidLink(DomainError):
@@ -76,12 +79,24 @@ def subscription_links(subscriber: Subscriber) -> dict[str, str]:
     }
 
 
-def new_code() -> str:
-    """A six-digit confirmation code for SMS."""
-    return f"{secrets.randbelow(1_000_000):06d}"
+def new_code_seed() -> str:
+    """A fresh seed for a subscriber's SMS code (kept in ``confirmation_code_hash``); a new seed is a new
+    code, and the previous one stops working."""
+    return CODE_SEED_PREFIX + secrets.token_hex(16)
 
 
-def code_hash(subscriber: Subscriber, code: str) -> str:
+def confirmation_code(subscriber: Subscriber) -> str | None:
+    """The six-digit code of the subscriber's pending SMS confirmation, or None when none is pending."""
+    seed = subscriber.confirmation_code_hash or ""
+    if not seed.startswith(CODE_SEED_PREFIX):
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"sms-code:{subscriber.public_id}:{seed}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def _legacy_code_hash(subscriber: Subscriber, code: str) -> str:
+    """How a code sent before seeds existed was stored (an HMAC of the code itself)."""
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"{subscriber.public_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
@@ -90,4 +105,7 @@ def code_matches(subscriber: Subscriber, code: str) -> bool:
     if not subscriber.confirmation_code_hash:
         return False
     cleaned = "".join(ch for ch in (code or "") if ch.isdigit())
-    return hmac.compare_digest(subscriber.confirmation_code_hash, code_hash(subscriber, cleaned))
+    expected = confirmation_code(subscriber)
+    if expected is None:
+        return hmac.compare_digest(subscriber.confirmation_code_hash, _legacy_code_hash(subscriber, cleaned))
+    return hmac.compare_digest(expected, cleaned)

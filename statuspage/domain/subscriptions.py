@@ -26,9 +26,9 @@ from .subscription_rules import (  # noqa: F401  (re-exported for the web, API a
 )
 from .subscription_tokens import (  # noqa: F401  (re-exported: the worker renders links with it)
     InvalidLink,
-    code_hash,
     code_matches,
-    new_code,
+    confirmation_code,
+    new_code_seed,
     subscriber_for_token,
     subscription_links,
 )
@@ -83,10 +83,9 @@ def _send_confirmation(subscriber: Subscriber) -> None:
                "purpose": "confirm" if subscriber.confirmed_at is None else "welcome",
                **subscription_links(subscriber)}
     if subscriber.channel == "sms" and subscriber.confirmed_at is None:
-        code = new_code()
-        subscriber.confirmation_code_hash = code_hash(subscriber, code)
+        # No code in the outbox: the worker derives it from this seed (``confirmation_code``) at send time.
+        subscriber.confirmation_code_hash = new_code_seed()
         subscriber.confirmation_attempts = 0
-        payload["code"] = code
     dispatch.enqueue("subscription.confirm", None, None, payload=payload, subscriber_id=subscriber.id)
     subscriber.confirmation_sent_at = utcnow()
 

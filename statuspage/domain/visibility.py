@@ -6,6 +6,7 @@ Internal components and groups, internal incidents and internal notes never reac
 from sqlalchemy import or_, select
 
 from ..models import Component, ComponentGroup, Incident, IncidentUpdate
+from .recording import DomainError
 
 PUBLIC = "public"
 INTERNAL = "internal"
@@ -55,6 +56,52 @@ def can_see_group(group: ComponentGroup, audience: str) -> bool:
 def can_see_incident(incident: Incident, audience: str) -> bool:
     _check(audience)
     return audience == INTERNAL or incident.visibility == PUBLIC
+
+
+def written_for(incident: Incident, requested: str = PUBLIC) -> str:
+    """The audience a new update of ``incident`` is written for, stored on the update for good.
+
+    Whatever was asked, an update of an internal incident is written for staff: making the incident public
+    later publishes only what is written for the public from then on, never the staff-only timeline.
+    """
+    _check(requested)
+    return INTERNAL if incident.visibility == INTERNAL else requested
+
+
+def component_visibility(group: ComponentGroup | None, requested: str, joining: bool) -> str:
+    """The visibility a component gets in ``group`` (None: no group) when ``requested`` is asked.
+
+    A component in an internal group is internal: joining one narrows it (silently, it is safe); asking for
+    public while staying in one is refused. Leaving a group keeps the component's own visibility: nothing
+    becomes public unless public is asked for.
+    """
+    _check(requested)
+    if group is None or group.visibility != INTERNAL:
+        return requested
+    if not joining and requested != INTERNAL:
+        raise DomainError("a component in an internal group is internal; move it out of the group or make "
+                          "the group public first", field="visibility")
+    return INTERNAL
+
+
+def hidden_members(group: ComponentGroup) -> list[Component]:
+    """The group's internal components: what publishing its components would make public (the console names
+    them before a group is made public or deleted)."""
+    return [c for c in group.components if c.visibility == INTERNAL]
+
+
+def settle_members(group: ComponentGroup, publish: bool) -> list[str]:
+    """After a group changed: the members of an internal group are internal; with ``publish`` the internal
+    members of a public group (or of a group being deleted) become public. Returns the ids made public."""
+    if group.visibility == INTERNAL and not publish:
+        for component in group.components:
+            component.visibility = INTERNAL
+        return []
+    published = [c.id for c in hidden_members(group)] if publish else []
+    for component in group.components:
+        if component.id in published:
+            component.visibility = PUBLIC
+    return published
 
 
 def visible_updates(incident: Incident, audience: str) -> list[IncidentUpdate]:

@@ -13,12 +13,13 @@ from flask import jsonify, request
 
 from ...domain import subscriber_lists, subscriptions
 from ...domain.recording import DomainError
+from ...domain.subscription_rules import display_target
 from ...extensions import db
 from ...models import Subscriber
 from ...models.subscribers import AUDIENCES
 from ...rendering import iso_utc
 from . import bodies, route
-from .auth import current_actor
+from .auth import current_actor, current_user
 
 BASE = "/pages/<page_id>/subscribers"
 TYPES = {"email": "email", "sms": "sms", "webhook": "webhook", "chat": "chat", "slack": "chat",
@@ -26,6 +27,13 @@ TYPES = {"email": "email", "sms": "sms", "webhook": "webhook", "chat": "chat", "
 STATES = {"active": "active", "unconfirmed": "unconfirmed", "quarantined": "disabled", "disabled": "disabled",
           "all": ""}
 ADDRESS_FIELDS = {"email": "email", "phone_number": "sms", "endpoint": "webhook"}
+
+
+def endpoint(s: Subscriber) -> str | None:
+    """A chat or webhook URL carries credentials: in full for an admin's key, else as the console shows it."""
+    if s.channel not in ("webhook", "chat"):
+        return None
+    return s.target if current_user().can("admin") else display_target(s)
 
 
 def subscriber_json(s: Subscriber) -> dict:
@@ -40,7 +48,7 @@ def subscriber_json(s: Subscriber) -> dict:
         "skip_confirmation_notification": False,
         "mode": s.channel,
         "email": s.target if s.channel == "email" else None,
-        "endpoint": s.target if s.channel in ("webhook", "chat") else None,
+        "endpoint": endpoint(s),
         "phone_number": phonenumbers.format_number(phone, phonenumbers.PhoneNumberFormat.NATIONAL) if phone
         else None,
         "phone_country": phonenumbers.region_code_for_number(phone) if phone else None,
@@ -70,7 +78,7 @@ def list_subscribers(page_id):
         raise DomainError("state must be active, unconfirmed, quarantined or all", field="state")
     page, per_page = bodies.pagination()
     query = subscriber_lists.subscriber_query(request.args.get("q", ""), TYPES.get(kind, ""), "",
-                                              STATES[state])
+                                              STATES[state], full_targets=current_user().can("admin"))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return jsonify([subscriber_json(s) for s in rows])
 

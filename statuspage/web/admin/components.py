@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ...domain import components as domain
+from ...domain import visibility
 from ...domain.status import COMPONENT_STATUS_LABEL
 from ...extensions import db
 from ...models import Component, ComponentGroup
@@ -18,6 +19,7 @@ from .forms import (
     ComponentForm,
     ComponentStatusForm,
     ConfirmForm,
+    GroupDeleteForm,
     GroupForm,
     MoveForm,
     expected_revision,
@@ -171,8 +173,10 @@ def group_edit(group_id: str):
     group = _group_or_404(group_id)
     form = _group_form(group)
     return form_page(form, lambda: domain.update_group(
-        web_actor(), group.id, expected_revision=expected_revision(form), **_group_fields(form)),
+        web_actor(), group.id, expected_revision=expected_revision(form),
+        publish_components=form.publish_components.data, **_group_fields(form)),
         template="admin/group_form.html", group=group, edited=group,
+        hidden=visibility.hidden_members(group) if group.visibility == "internal" else [],
         done=url_for("admin.components"), success="Group “{saved.name}” saved.")
 
 
@@ -190,11 +194,16 @@ def group_move(group_id: str):
 @require("manage")
 def group_delete(group_id: str):
     group = _group_or_404(group_id)
-    form = ConfirmForm()
+    hidden = visibility.hidden_members(group) if group.visibility == "internal" else []
+    form = GroupDeleteForm()
     if form.validate_on_submit():
-        domain.delete_group(web_actor(), group.id)
+        domain.delete_group(web_actor(), group.id,
+                            publish_components=bool(hidden and form.publish_components.data))
         flash(f"Group “{group.name}” deleted; its components are now ungrouped.", "success")
         return redirect(url_for("admin.components"))
+    consequence = "Its components stay, without a group."
+    if hidden:
+        consequence += " These stay internal: " + ", ".join(f"“{c.name}”" for c in hidden) + "."
     return render_template("admin/component_confirm.html", form=form, what=f"the group “{group.name}”",
-                           consequence="Its components stay, without a group.",
+                           consequence=consequence, publish=form.publish_components if hidden else None,
                            back=url_for("admin.components"))

@@ -113,6 +113,8 @@ class GroupForm(FlaskForm):
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES, default="public")
     collapsed = BooleanField("Collapsed on the public page")
     component_ids = MultiCheckboxField("Components in this group", choices=[])
+    # Off by default: making a group public (or deleting it) never makes its internal components public.
+    publish_components = BooleanField("Also make its internal components public")
     submit = SubmitField("Save group")
 
 
@@ -128,6 +130,10 @@ class ConfirmForm(FlaskForm):
     """An empty form: its CSRF token is the confirmation."""
 
     submit = SubmitField("Yes, delete")
+
+
+class GroupDeleteForm(ConfirmForm):
+    publish_components = BooleanField("Make them public instead")
 
 
 # --- incidents --------------------------------------------------------------------------------------------
@@ -177,6 +183,9 @@ class IncidentEditForm(FlaskForm):
     major = BooleanField("Major incident")
     owner_id = SelectField("Owner", choices=[("", "Nobody")], default="")
     visibility = SelectField("Visibility", choices=VISIBILITY_CHOICES)
+    # Asked only when an internal incident is made public: its staff-only updates stay internal.
+    public_body = TextAreaField("First public update (Markdown)", validators=[Optional(), Length(max=20000)])
+    notify_public = BooleanField("Notify public subscribers", default=True)
     submit = SubmitField("Save incident")
 
 

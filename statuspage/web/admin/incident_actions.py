@@ -109,7 +109,8 @@ def incident_edit(incident_id: str):
         web_actor(), incident.id, expected_revision=expected_revision(form), name=form.name.data,
         impact=form.impact.data, visibility=form.visibility.data, major=form.major.data,
         itil_impact=optional_int(form.itil_impact.data), itil_urgency=optional_int(form.itil_urgency.data),
-        owner_id=optional_int(form.owner_id.data)), "Incident saved.")
+        owner_id=optional_int(form.owner_id.data), public_body=form.public_body.data,
+        deliver_notifications=form.notify_public.data), "Incident saved.")
 
 
 @bp.post("/incidents/<incident_id>/postmortem")

@@ -66,7 +66,7 @@ def _render_list(form: AddSubscriberForm | None = None, import_form: ImportForm 
     filters = _filters()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = subscriber_lists.subscriber_query(filters["q"], filters["channel"], filters["audience"],
-                                              filters["state"])
+                                              filters["state"], full_targets=current_user.can("admin"))
     total = db.session.scalar(db.select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.session.scalars(query.options(selectinload(Subscriber.components))
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
