@@ -62,3 +62,15 @@ def test_a_manager_takes_command_from_the_dashboard(page, live_server, make_user
     page.wait_for_url(f"{live_server.url}/admin/")
     assert page.locator("section.needs-you").count() == 0
     assert "You are in command" in page.locator(".flashes").text_content()
+
+
+def test_the_monthly_report_passes_axe_and_prints_on_one_a4_page(page, live_server, make_user, history, axe):
+    import re
+
+    make_user("viewer@example.com", "viewer", PASSWORD)
+    month = f"{utcnow():%Y-%m}"
+    sign_in(page, live_server, "viewer@example.com", f"/internal/reports/{month}")
+    assert page.get_by_role("heading", name="Headline numbers").is_visible()
+    axe(page)
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1

@@ -1,6 +1,6 @@
 """Blueprints that render HTML."""
 from ..feeds import bp as feeds_bp
-from . import admin, auth, health, metrics, public, subscribe
+from . import admin, auth, health, metrics, public, reports, subscribe
 
 
 def init_app(app) -> None:
@@ -11,3 +11,4 @@ def init_app(app) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(reports.bp)
