@@ -133,3 +133,12 @@ def test_cli_bad_input_is_one_line_and_exit_code_2(runner, opened):
     assert result.exit_code == 2 and result.output.strip().count("\n") == 0 and "no incident" in result.output
     result = runner.invoke(args=["incident", "assign", opened.id, "ghost@example.com"])
     assert result.exit_code == 2 and "no user" in result.output
+
+
+def test_a_closed_incident_is_not_acknowledged_or_mitigated_now_but_its_times_can_be_corrected(opened, fresh):
+    incident_rules.resolve_incident(SYSTEM, opened.id)
+    for action in (command.acknowledge, command.mark_mitigated):
+        with pytest.raises(DomainError, match="closed; correct its times"):
+            action(SYSTEM, opened.id)
+    command.correct_times(SYSTEM, opened.id, mitigated_at=opened.started_at + timedelta(minutes=5))
+    assert fresh(Incident, opened.id).mitigated_at == opened.started_at + timedelta(minutes=5)

@@ -23,7 +23,7 @@ def describe_command(incident: Incident) -> dict:
             "acknowledged_by_id": incident.acknowledged_by_id, "mitigated_at": incident.mitigated_at}
 
 
-def _open_incident(incident_id: str) -> Incident:
+def _get_incident(incident_id: str) -> Incident:
     incident = db.session.get(Incident, incident_id)
     if incident is None or incident.is_maintenance:
         raise NotFound(f"no incident with id {incident_id!r}", field="incident_id")
@@ -58,12 +58,12 @@ def acknowledge(actor: Actor, incident_id: str, at: datetime | None = None) -> I
     """Record that someone has seen the incident and is on it (time and who). Acknowledging an incident
     already acknowledged is refused with who did it first; a manager corrects the time with ``correct_times``."""
     with change():
-        incident = _open_incident(incident_id)
+        incident = _get_incident(incident_id)
+        if not incident.is_open:
+            raise DomainError("this incident is closed; correct its times instead", field="acknowledged_at")
         if incident.acknowledged_at is not None:
             raise DomainError(f"already acknowledged at {incident.acknowledged_at:%Y-%m-%d %H:%M} UTC",
                               field="acknowledged_at")
-        if not incident.is_open:
-            raise DomainError("this incident is closed; correct its times instead", field="acknowledged_at")
         before = describe_command(incident)
         incident.acknowledged_at = _check_time(incident, at or utcnow(), "the acknowledgement",
                                                "acknowledged_at")
@@ -75,7 +75,7 @@ def assign_owner(actor: Actor, incident_id: str, user_id: int | None) -> Inciden
     """Make a manager or admin the incident's owner (``None`` leaves it without one). Taking command is
     assigning oneself; an unacknowledged incident is acknowledged by the one who takes command."""
     with change():
-        incident = _open_incident(incident_id)
+        incident = _get_incident(incident_id)
         before = describe_command(incident)
         if user_id is not None:
             owner = db.session.get(User, user_id)
@@ -99,7 +99,9 @@ def take_command(actor: Actor, incident_id: str) -> Incident:
 def mark_mitigated(actor: Actor, incident_id: str, at: datetime | None = None) -> Incident:
     """Record when the impact on users stopped (a workaround, a rollback), before the cause is fixed."""
     with change():
-        incident = _open_incident(incident_id)
+        incident = _get_incident(incident_id)
+        if not incident.is_open:
+            raise DomainError("this incident is closed; correct its times instead", field="mitigated_at")
         if incident.mitigated_at is not None:
             raise DomainError(f"already mitigated at {incident.mitigated_at:%Y-%m-%d %H:%M} UTC",
                               field="mitigated_at")
@@ -115,7 +117,7 @@ def correct_times(actor: Actor, incident_id: str, **times: datetime | None) -> I
     if unknown:
         raise DomainError(f"only {', '.join(CORRECTABLE_TIMES)} can be corrected", field=sorted(unknown)[0])
     with change():
-        incident = _open_incident(incident_id)
+        incident = _get_incident(incident_id)
         before = describe_command(incident)
         for field, value in times.items():
             if value is not None:
