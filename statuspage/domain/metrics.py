@@ -32,7 +32,6 @@ from ..models import (
 )
 from ..rendering import zone
 from . import sla
-from .recording import DomainError
 
 OUTAGE = ("partial_outage", "major_outage")
 MAX_PERIOD_DAYS = 3 * 366
@@ -245,7 +244,3 @@ def compute(filters: Filters, now: datetime) -> Metrics:
     metrics.reliability = _reliability(filters, now)
     return metrics
 
-
-def check_component(component_id: str | None) -> None:
-    if component_id and db.session.get(Component, component_id) is None:
-        raise DomainError("no such component", field="component")
