@@ -6,6 +6,7 @@ outbox rows a real page would have.
 import random
 from datetime import date, timedelta
 
+from .domain import command
 from .domain import components as comp
 from .domain import incidents as inc
 from .domain import maintenance as maint
@@ -82,6 +83,7 @@ def seed(now=None) -> str:
     """Create the demo page; returns a one-line summary."""
     now = now or utcnow()
     rng = random.Random(42)
+    ack_rng = random.Random(7)  # apart from ``rng``, so the incidents' times stay what they were
     with change():
         site = Site.get()
         site.name, site.url, site.time_zone = "Acme Cloud Status", "https://acme.test", "Europe/London"
@@ -110,6 +112,11 @@ def seed(now=None) -> str:
         for n, (status, text) in enumerate(zip(statuses[1:], texts[1:], strict=True), start=1):
             inc.post_update(DEMO, incident.id, status=status, body=text, at=start + step * n,
                             deliver_notifications=False)
+        # Acknowledged within minutes (the full outage 58 days ago late: the demo's SLA breach), mitigated
+        # at the update before the last.
+        ack = timedelta(minutes=27 if days_ago == 58 else ack_rng.randint(3, 12))
+        command.correct_times(DEMO, incident.id, acknowledged_at=start + ack,
+                              mitigated_at=start + step * (len(texts) - 2) if len(texts) > 2 else None)
         if impact == "critical" and days_ago == 17:
             inc.publish_postmortem(DEMO, incident.id, notify=False, body=(
                 "## What happened\nThe TLS certificate of our identity provider expired at 09:12 UTC.\n\n"
@@ -133,6 +140,12 @@ def seed(now=None) -> str:
     inc.post_update(DEMO, live.id, status="monitoring", at=live_start + timedelta(minutes=44),
                     components={ids["REST API"]: "degraded_performance"}, deliver_notifications=False,
                     body="The fix is deployed to all regions. Response times are improving; we are monitoring.")
+
+    # A staff-only incident nobody has acknowledged yet, its acknowledge timer past the 75% warning.
+    inc.open_incident(DEMO, name="Nightly invoicing run stalled", visibility="internal",
+                      body="The invoicing job has not progressed for 20 minutes.",
+                      components={ids["Billing batch jobs"]: "partial_outage"},
+                      at=now - timedelta(minutes=25), deliver_notifications=False, itil_impact=2, itil_urgency=1)
 
     # Maintenance: one completed three weeks ago, one upcoming in three days.
     past_start = (now - timedelta(days=21)).replace(hour=2, minute=0, second=0, microsecond=0)

@@ -5,6 +5,8 @@
     statuspage incident update ID [--status S] [--body TEXT] [--component ID=STATUS ...] [--no-notify]
     statuspage incident resolve ID [--body TEXT]
     statuspage incident list [--all]
+    statuspage incident ack ID
+    statuspage incident assign ID EMAIL
     statuspage component list
     statuspage component set-status ID STATUS
 
@@ -19,6 +21,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..domain import command as command_domain
 from ..domain import components as component_domain
 from ..domain import incidents as incident_domain
 from ..domain import users
@@ -143,6 +146,33 @@ def resolve_command(incident_id, body, no_notify, as_email):
     update = run(lambda: incident_domain.resolve_incident(actor, incident_id, body=body,
                                                           deliver_notifications=not no_notify))
     click.echo(f"{incident_id} is {update.status}", err=True)
+
+
+@incident.command("ack")
+@click.argument("incident_id")
+@as_option
+@with_appcontext
+def ack_command(incident_id, as_email):
+    """Acknowledge an incident now (stops its time-to-acknowledge clock)."""
+    actor = actor_for(as_email)
+    acknowledged = run(lambda: command_domain.acknowledge(actor, incident_id))
+    click.echo(f"{incident_id} acknowledged at {acknowledged.acknowledged_at:%Y-%m-%d %H:%M} UTC by {actor.label}",
+               err=True)
+
+
+@incident.command("assign")
+@click.argument("incident_id")
+@click.argument("email")
+@as_option
+@with_appcontext
+def assign_command(incident_id, email, as_email):
+    """Make the console user with EMAIL (a manager or admin) the incident's owner."""
+    actor = actor_for(as_email)
+    owner = users.find_user(email)
+    if owner is None:
+        fail(f"no user with email {email}")
+    run(lambda: command_domain.assign_owner(actor, incident_id, owner.id))
+    click.echo(f"{incident_id} is owned by {owner.email}", err=True)
 
 
 @incident.command("list")

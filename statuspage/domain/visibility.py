@@ -104,6 +104,12 @@ def settle_members(group: ComponentGroup, publish: bool) -> list[str]:
     return published
 
 
+def can_see_service_levels(audience: str) -> bool:
+    """SLA timers, owners and acknowledgements are staff matters: the internal audience only."""
+    _check(audience)
+    return audience == INTERNAL
+
+
 def visible_updates(incident: Incident, audience: str) -> list[IncidentUpdate]:
     """The incident's updates the audience may read, newest first."""
     _check(audience)

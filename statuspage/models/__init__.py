@@ -15,6 +15,7 @@ from .incidents import (
 from .outbox import Delivery, NotificationEvent, WorkerHeartbeat
 from .problems import ActionItem, IncidentTemplate, Problem
 from .site import Site
+from .sla import SlaTarget
 from .subscribers import Subscriber, SubscriberComponent
 from .users import ROLES, ApiToken, User
 
@@ -23,5 +24,5 @@ __all__ = [
     "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "ROLES", "VISIBILITIES",
     "ActionItem", "ApiToken", "AuditEntry", "Component", "ComponentGroup", "ComponentStatusChange", "Delivery",
     "Incident", "IncidentComponent", "IncidentTemplate", "IncidentUpdate", "NotificationEvent", "Problem",
-    "Site", "Subscriber", "SubscriberComponent", "User", "WorkerHeartbeat",
+    "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "User", "WorkerHeartbeat",
 ]

@@ -1,6 +1,6 @@
 """Blueprints that render HTML."""
 from ..feeds import bp as feeds_bp
-from . import admin, auth, health, public, subscribe
+from . import admin, auth, health, metrics, public, reports, subscribe
 
 
 def init_app(app) -> None:
@@ -10,3 +10,5 @@ def init_app(app) -> None:
     app.register_blueprint(subscribe.bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
+    app.register_blueprint(reports.bp)

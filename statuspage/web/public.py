@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import snapshot
-from ..domain import visibility
+from ..domain import sla, visibility
 from ..domain.overview import incident_loader, load_overview
 from ..extensions import db
 from ..models import Incident, Site
@@ -96,8 +96,10 @@ def render_overview(audience: str, now=None) -> str:
     recent_days = _by_day(sorted(listed, key=lambda i: i.started_at, reverse=True), overview.site.time_zone,
                           today, 14)
     percents = {cid: _component_percent(u) for cid, u in overview.uptime.items()}
+    timers = sla.timers_by_id(overview.open_incidents, overview.now) \
+        if visibility.can_see_service_levels(audience) else {}
     return render_template("public/index.html", ov=overview, audience=audience, recent_days=recent_days,
-                           percents=percents, tz=overview.site.time_zone, today=today,
+                           percents=percents, tz=overview.site.time_zone, today=today, timers=timers,
                            visible_updates=visibility.visible_updates)
 
 

@@ -1,11 +1,12 @@
-"""The console's first screen: what needs attention now (open incidents, maintenance, components not
-operational) and what changed lately (audit entries). Read-only; every role may see it."""
+"""The console's first screen: what needs the manager now (unacknowledged incidents, SLA timers at warning or
+breached), then open incidents, maintenance, components not operational and what changed lately (audit
+entries). Read-only; every role may see it (the buttons in it post to ``command``'s routes)."""
 from datetime import timedelta
 
 from flask import render_template, url_for
 from werkzeug.routing import BuildError
 
-from ...domain import maintenance
+from ...domain import maintenance, sla
 from ...extensions import db
 from ...models import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -18,6 +19,7 @@ from ...models import (
 from ...models.columns import utcnow
 from ..access import require
 from . import bp
+from .incidents import staff_names
 
 UPCOMING_WINDOW = timedelta(days=14)
 RECENT_AUDIT = 10
@@ -52,7 +54,11 @@ def dashboard():
         db.select(Component).where(Component.status != "operational").order_by(Component.name)).all()
     recent = db.session.scalars(
         db.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(RECENT_AUDIT)).all()
+    timers = sla.timers_by_id(open_incidents, now)
+    unacknowledged = [i for i in open_incidents if i.acknowledged_at is None]
+    at_risk = [i for i in open_incidents if i.id in timers and timers[i.id].needs_attention]
     return render_template(
-        "admin/dashboard.html", now=now, site=Site.get(), open_incidents=open_incidents,
+        "admin/dashboard.html", now=now, site=Site.get(), open_incidents=open_incidents, timers=timers,
+        unacknowledged=unacknowledged, at_risk=at_risk, owners=staff_names(i.owner_id for i in open_incidents),
         active_maintenance=active_maintenance, upcoming_maintenance=upcoming_maintenance, late=late,
         troubled=troubled, recent=recent, console_link=console_link)

@@ -8,6 +8,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from ...domain import incidents as domain
+from ...domain import sla
 from ...domain.priority import priority_for
 from ...domain.recording import DomainError
 from ...extensions import db
@@ -150,7 +151,7 @@ def render_incident(incident: Incident, status: int = 200, conflict=None, **form
         edit_form.owner_id.data = str(incident.owner_id or "")
         edit_form.itil_impact.data = str(incident.itil_impact or "")
         edit_form.itil_urgency.data = str(incident.itil_urgency or "")
-    names = staff_names([incident.owner_id] + [u.author_id for u in incident.updates])
+    names = staff_names([incident.owner_id, incident.acknowledged_by_id] + [u.author_id for u in incident.updates])
     components = all_components()
     affected = {a.component_id: a.status for a in incident.affected}
     posted = request.method == "POST"
@@ -161,7 +162,7 @@ def render_incident(incident: Incident, status: int = 200, conflict=None, **form
         update_chosen=posted_component_statuses(request.form, "update-") if posted else affected,
         resolve_chosen=posted_component_statuses(request.form, "resolve-") if posted else {},
         update_choices=UPDATE_COMPONENT_CHOICES, resolve_choices=RESOLVE_CHOICES, conflict=conflict,
-        **forms), status
+        timers=sla.timers_for(incident, utcnow()), **forms), status
 
 
 def incident_or_404(incident_id: str, kind: str | None = "incident") -> Incident:

@@ -1,0 +1,19 @@
+"""Service-level targets per priority: time to acknowledge and time to resolve."""
+from datetime import datetime
+
+from sqlalchemy import Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .columns import UTCDateTime, utcnow
+
+
+class SlaTarget(db.Model):
+    """One priority's targets in minutes; None means no target (P5 by default)."""
+
+    __tablename__ = "sla_target"
+
+    priority: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    acknowledge_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolve_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
