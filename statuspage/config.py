@@ -108,6 +108,8 @@ def build_config(overrides: dict | None = None) -> dict:
         # long that check may wait for the database before the last good snapshot is served instead.
         "SNAPSHOT_VERSION_TTL": _number("STATUSPAGE_SNAPSHOT_VERSION_TTL", "0.5"),
         "SNAPSHOT_DB_TIMEOUT": _number("STATUSPAGE_SNAPSHOT_DB_TIMEOUT", "2"),
+        # Pages that show the clock (uptime bars' today, "ongoing for") are rendered again this often (s).
+        "SNAPSHOT_CLOCK_WINDOW": _number("STATUSPAGE_SNAPSHOT_CLOCK_WINDOW", "60", int),
         # Days a delivered notification, its event and an unconfirmed sign-up are kept (domain.retention).
         "RETENTION_DAYS": _number("STATUSPAGE_RETENTION_DAYS", "90", int),
         "JSON_SORT_KEYS": False,

@@ -65,6 +65,8 @@ def make_app(tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SNAPSHOT_VERSION_TTL": 0,
+        # One clock window for the whole run: a slow test crossing a minute must not re-render a page it compares.
+        "SNAPSHOT_CLOCK_WINDOW": 10**9,
         "PUBLIC_URL": "http://status.test",
     }
     config.update(overrides)

@@ -15,7 +15,9 @@ from statuspage.models import AuditEntry
 PROXY = "10.0.0.1"
 ALICE, BOB = "203.0.113.5", "198.51.100.7"
 # A moving window, so the eleven posts cannot straddle a fixed window's reset and all pass.
-LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_STRATEGY": "moving-window"}
+# The per-address limit of /subscribe is under test; the tighter chat/webhook limits are tested elsewhere.
+LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_STRATEGY": "moving-window",
+           "SUBSCRIBE_HOOK_LIMIT_PER_CLIENT": "100 per minute", "SUBSCRIBE_HOOK_LIMIT_PER_HOST": "100 per minute"}
 
 
 @pytest.fixture

@@ -25,9 +25,12 @@ from .access import require
 bp = Blueprint("public", __name__)
 
 HISTORY_PAGE_SIZE = 20
-# Pages that show the clock (uptime bars' today, running durations) are rendered again once a minute even when
-# nothing is written; within a window every process renders the same bytes (see snapshot.SnapshotStore.render).
-CLOCK_WINDOW = 60
+
+
+def _clock_window() -> int:
+    """Pages that show the clock (uptime bars' today, running durations) render again this often even when
+    nothing is written; within a window every process renders the same bytes (snapshot.SnapshotStore.render)."""
+    return current_app.config["SNAPSHOT_CLOCK_WINDOW"]
 
 
 @bp.app_context_processor
@@ -109,7 +112,7 @@ def index():
     if current_user.is_authenticated or session.get("_flashes"):
         # Personal content (a flash message, the signed-in header) must never land in the shared snapshot.
         return render_overview(visibility.PUBLIC)
-    return snapshot.serve(lambda now: render_overview(visibility.PUBLIC, now), fresh_for=CLOCK_WINDOW)
+    return snapshot.serve(lambda now: render_overview(visibility.PUBLIC, now), fresh_for=_clock_window())
 
 
 @bp.get("/internal")
@@ -167,7 +170,7 @@ def incident(incident_id: str):
     """One public incident or maintenance with its public timeline, from its snapshot; anything else is 404."""
     if snapshot.public_key(request.path, "") is None:
         abort(404)
-    return snapshot.serve(lambda now: _incident_page(incident_id, visibility.PUBLIC, now), fresh_for=CLOCK_WINDOW)
+    return snapshot.serve(lambda now: _incident_page(incident_id, visibility.PUBLIC, now), fresh_for=_clock_window())
 
 
 @bp.get("/internal/incidents/<incident_id>")
