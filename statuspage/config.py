@@ -90,6 +90,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("STATUSPAGE_REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SNAPSHOT_MAX_AGE": _number("STATUSPAGE_SNAPSHOT_MAX_AGE", "10", int),
+        # A directory the worker keeps a static export of the public site in (``statuspage export``); "" = off.
+        "EXPORT_DIR": env.get("STATUSPAGE_EXPORT_DIR", ""),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)

@@ -4,9 +4,9 @@ from flask.cli import FlaskGroup
 
 
 def init_app(app) -> None:
-    from . import incidents, setup, subscribers, users, worker
+    from . import export, incidents, setup, subscribers, users, worker
 
-    for module in (setup, users, incidents, worker, subscribers):
+    for module in (setup, users, incidents, worker, subscribers, export):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
