@@ -46,12 +46,17 @@ def publish(base: str, info: dict, n: int, marker: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def shows(base: str, marker: str) -> bool:
-    connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
-    connection.request("GET", "/", headers={"Accept-Encoding": "gzip"})
-    response = connection.getresponse()
-    body = response.read()
-    connection.close()
+def shows(base: str, marker: str, timeout: float) -> bool:
+    """Whether ``/`` shows ``marker``; a poll that fails or times out under the load counts as not yet."""
+    connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=max(0.1, timeout))
+    try:
+        connection.request("GET", "/", headers={"Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        body = response.read()
+    except OSError:
+        return False
+    finally:
+        connection.close()
     if response.getheader("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
     return marker.encode() in body
@@ -65,7 +70,7 @@ def manager(base: str, info: dict, updates: int, every: float, results: list) ->
         posted = time.monotonic()
         visible_ms = None
         while time.monotonic() - posted < 10:
-            if shows(base, marker):
+            if shows(base, marker, 10 - (time.monotonic() - posted)):
                 visible_ms = (time.monotonic() - posted) * 1000
                 break
             time.sleep(0.02)
@@ -89,7 +94,7 @@ def main() -> None:
             results: list = []
             readers: dict = {}
             load = threading.Thread(target=lambda: readers.update(
-                wrk(base + "/", args.seconds, args.readers, script=script, timeout="10s")))
+                wrk(base + "/", args.seconds, args.readers, script=script, timeout="10s")), daemon=True)
             load.start()
             time.sleep(3)  # readers at full speed before the first update
             manager(base, info, args.updates, args.every, results)

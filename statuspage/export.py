@@ -181,21 +181,29 @@ def export_site(app: Flask, directory: Path) -> ExportResult:
 
 
 def _write_with_compressed(build: Path, name: str, body: bytes, previous: Path | None) -> None:
-    """``name`` plus ``name.gz`` and ``name.br``; compressed copies of unchanged bytes come from the last build
-    (most files do not change between two versions)."""
+    """``name`` plus ``name.gz`` and ``name.br``. A file whose bytes did not change since the last build is
+    hard-linked from it with its compressed copies: no compressing again, and the same mtime, so a web server's
+    ETag and Last-Modified stay put and its readers keep getting 304s."""
     path = build / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(body)
     old = previous / name if previous else None
-    if old is not None and old.is_file() and old.read_bytes() == body:
-        try:
-            for suffix in (".gz", ".br"):
+    unchanged = old is not None and old.is_file() and old.read_bytes() == body
+    for suffix, encode in (("", bytes), (".gz", _gzip), (".br", _brotli)):
+        if unchanged:
+            try:
                 os.link(f"{old}{suffix}", f"{path}{suffix}")
-            return
-        except OSError:
-            pass  # a missing or foreign file: compress afresh below
-    Path(f"{path}.gz").write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
-    Path(f"{path}.br").write_bytes(brotli.compress(body, quality=BROTLI_QUALITY))
+                continue
+            except OSError:
+                pass  # a missing copy or another file system: write it afresh
+        Path(f"{path}{suffix}").write_bytes(encode(body))
+
+
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=9, mtime=0)
+
+
+def _brotli(body: bytes) -> bytes:
+    return brotli.compress(body, quality=BROTLI_QUALITY)
 
 
 def _switch(directory: Path, build: Path) -> None:

@@ -104,9 +104,13 @@ def test_every_link_inside_the_export_resolves_inside_it(exported):
 
 def test_each_export_is_switched_in_whole_and_old_builds_are_removed(app, runner, exported):
     first = exported.resolve()
+    css, index = os.stat(exported / "static/css/site.css"), os.stat(exported / "index.html")
     incident_rules.open_incident(SYSTEM, name="Fresh trouble", body="Looking", deliver_notifications=False)
     for _ in range(2):
         assert runner.invoke(args=["export", str(exported)]).exit_code == 0
+    assert os.stat(exported / "static/css/site.css").st_ino == css.st_ino, "unchanged files keep their inode"
+    assert os.stat(exported / "static/css/site.css.br").st_nlink == 2
+    assert os.stat(exported / "index.html").st_ino != index.st_ino
     assert exported.is_symlink() and exported.resolve() != first and not first.exists()
     assert "Fresh trouble" in (exported / "index.html").read_text()
     builds = [p for p in exported.parent.glob(f".{exported.name}.builds/*")]
