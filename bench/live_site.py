@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -104,20 +105,29 @@ UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
 def wrk(url: str, seconds: float = 5, connections: int = 16, threads: int = 2, headers: tuple = (),
-        script: Path | None = None, timeout: str = "5s") -> dict:
-    """Run wrk once; returns req/s, latency percentiles in ms, non-2xx/3xx answers and socket errors."""
+        script: Path | None = None, timeout: str = "5s", until: threading.Event | None = None) -> dict:
+    """Run wrk for ``seconds`` (or until ``until`` is set: wrk stops on SIGINT and still reports); returns req/s,
+    latency percentiles in ms, non-2xx/3xx answers and socket errors (total and by kind)."""
     command = [wrk_bin(), f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", timeout]
     for header in headers:
         command += ["-H", header]
     if script:
         command += ["-s", str(script)]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    process = subprocess.Popen(command + [url], stdout=subprocess.PIPE, text=True)
+    if until is not None:
+        while process.poll() is None and not until.wait(0.2):
+            pass
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    output = process.communicate()[0]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = re.search(r"Socket errors: connect (?P<connect>\d+), read (?P<read>\d+), write (?P<write>\d+), "
+                       r"timeout (?P<timeout>\d+)", output)
+    by_kind = {kind: int(n) for kind, n in errors.groupdict().items()} if errors else {}
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
               "requests": int(re.search(r"(\d+) requests in", output).group(1)),
               "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0,
-              "socket_errors": sum(map(int, errors.groups())) if errors else 0}
+              "socket_errors": sum(by_kind.values()), "socket_errors_by_kind": by_kind}
     for percent, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M):
         result[f"p{percent}"] = float(value) * UNITS[unit]
     return result
