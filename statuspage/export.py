@@ -138,36 +138,48 @@ class _Crawler:
 
 
 def _start_urls(app: Flask) -> list[str]:
-    """Parameterless public routes, every public incident page and every static file."""
+    """Parameterless public routes and every static file."""
     urls = sorted(rule.rule for rule in app.url_map.iter_rules()
                   if "GET" in rule.methods and not rule.arguments
                   and rule.endpoint.split(".")[0] in EXPORTED_BLUEPRINTS and not rule.rule.startswith("/internal"))
-    ids = db.session.scalars(select(Incident.id).where(visibility.incident_filter(visibility.PUBLIC))
-                             .order_by(Incident.id))
-    urls += [f"/incidents/{incident_id}" for incident_id in ids]
     static = Path(app.static_folder)
-    urls += sorted(f"/static/{p.relative_to(static).as_posix()}" for p in static.rglob("*") if p.is_file())
-    return urls
+    return urls + sorted(f"/static/{p.relative_to(static).as_posix()}" for p in static.rglob("*") if p.is_file())
 
 
-def export_site(app: Flask, directory: Path) -> ExportResult:
-    """Write the public site into a new build and point ``directory`` (a symlink) at it; see the module doc."""
+def public_incident_ids() -> list[str]:
+    return list(db.session.scalars(select(Incident.id).where(visibility.incident_filter(visibility.PUBLIC))
+                                   .order_by(Incident.id)))
+
+
+def export_site(app: Flask, directory: Path, changed_incidents: set[str] | None = None) -> ExportResult:
+    """Write the public site into a new build and point ``directory`` (a symlink) at it; see the module doc.
+
+    With ``changed_incidents``, the page of a public incident outside that set is taken from the previous build
+    when it has one (hard-linked) instead of being fetched again: the worker's cheap export after one update.
+    Everything else (index, history, API, feeds, assets) is always fetched."""
     directory = Path(directory).absolute()
+    previous = directory.resolve() if directory.is_symlink() else None
     with app.app_context():  # a session of its own: one consistent read, whatever the caller's session holds
         version = public_version()
         crawler = _Crawler(app)
-        for url in _start_urls(app):
+        ids = public_incident_ids()
+        reused = [] if changed_incidents is None or previous is None else [
+            f"incidents/{i}/index.html" for i in ids
+            if i not in changed_incidents and (previous / f"incidents/{i}/index.html").is_file()]
+        crawler.seen |= {"/" + name.removesuffix("/index.html") for name in reused}
+        for url in _start_urls(app) + [f"/incidents/{i}" for i in ids]:
             crawler.fetch(url, required=not url.startswith("/incidents/"))
         db.session.rollback()
     build = None
     try:
         builds = directory.parent / f".{directory.name}.builds"
         builds.mkdir(parents=True, exist_ok=True)
-        previous = directory.resolve() if directory.is_symlink() else None
         build = builds / f"{time.time():017.6f}-{os.getpid()}-v{version}"
         build.mkdir(mode=0o755)
         for name, body in crawler.pages.items():
             _write_with_compressed(build, name, body, previous)
+        for name in reused:
+            _write_with_compressed(build, name, None, previous)
         (build / MARKER).write_text(f"version {version}\n")
         _switch(directory, build)
     except (OSError, ExportError) as exc:
@@ -177,16 +189,18 @@ def export_site(app: Flask, directory: Path) -> ExportResult:
             raise
         raise ExportError(f"cannot write the export to {directory}: {exc.strerror or exc}") from None
     _prune(builds, keep={build, previous})
-    return ExportResult(directory, build, version, len(crawler.pages))
+    return ExportResult(directory, build, version, len(crawler.pages) + len(reused))
 
 
-def _write_with_compressed(build: Path, name: str, body: bytes, previous: Path | None) -> None:
-    """``name`` plus ``name.gz`` and ``name.br``. A file whose bytes did not change since the last build is
-    hard-linked from it with its compressed copies: no compressing again, and the same mtime, so a web server's
-    ETag and Last-Modified stay put and its readers keep getting 304s."""
+def _write_with_compressed(build: Path, name: str, body: bytes | None, previous: Path | None) -> None:
+    """``name`` plus ``name.gz`` and ``name.br``. A file whose bytes did not change since the last build (or
+    ``body`` None: reused) is hard-linked from it with its compressed copies: no compressing again, and the same
+    mtime, so a web server's ETag and Last-Modified stay put and its readers keep getting 304s."""
     path = build / name
     path.parent.mkdir(parents=True, exist_ok=True)
     old = previous / name if previous else None
+    if body is None:
+        body = old.read_bytes()
     unchanged = old is not None and old.is_file() and old.read_bytes() == body
     for suffix, encode in (("", bytes), (".gz", _gzip), (".br", _brotli)):
         if unchanged:
@@ -216,7 +230,7 @@ def _switch(directory: Path, build: Path) -> None:
             raise ExportError(f"{directory} is a directory that statuspage did not write; "
                               "give a new or empty directory")
         if any(directory.iterdir()):
-            directory.rename(build.parent / f"{directory.name}.moved-{time.time():.0f}")
+            directory.rename(build.parent / f"{time.time():017.6f}-moved-aside")
         else:
             directory.rmdir()
     link = directory.parent / f".{directory.name}.link-{os.getpid()}"
@@ -226,48 +240,15 @@ def _switch(directory: Path, build: Path) -> None:
 
 
 def _prune(builds: Path, keep: set) -> None:
-    """Remove finished builds beyond the newest KEEP_BUILDS (a build still being written has no MARKER)."""
+    """Remove finished builds beyond the newest KEEP_BUILDS, and builds an exporter killed midway left behind
+    (no MARKER, an hour old: a build still being written has no MARKER either, but is young)."""
     try:
         finished = sorted((p for p in builds.iterdir() if (p / MARKER).exists()), reverse=True)
+        abandoned = [p for p in builds.iterdir()
+                     if not (p / MARKER).exists() and time.time() - p.stat().st_mtime > 3600]
     except OSError:
         return  # the new export is in place; old builds wait for the next run
-    for old in finished[KEEP_BUILDS:]:
+    for old in finished[KEEP_BUILDS:] + abandoned:
         if old not in keep:
             shutil.rmtree(old, ignore_errors=True)
 
-
-class ExportKeeper:
-    """Keeps an export current from the worker: re-exports when the public version moves, at most once per
-    ``debounce`` seconds (a burst of updates costs one export), and every ``refresh`` seconds regardless, so
-    "today" on the uptime bars moves on. A version seen less than ``lag`` seconds ago waits that long, so every
-    process serving the pages has read it (SNAPSHOT_VERSION_TTL) before their bytes are fetched."""
-
-    def __init__(self, app: Flask, directory: Path, debounce: float = 2.0, refresh: float = 300.0,
-                 lag: float | None = None):
-        self.app, self.directory, self.debounce, self.refresh = app, Path(directory), debounce, refresh
-        self.lag = float(app.config.get("SNAPSHOT_VERSION_TTL", 1.0)) if lag is None else lag
-        self.exported_version: int | None = None
-        self.exported_at = float("-inf")
-        self.seen_version: int | None = None
-        self.seen_at = float("-inf")
-
-    @classmethod
-    def from_config(cls, app: Flask) -> "ExportKeeper | None":
-        """A keeper for EXPORT_DIR (STATUSPAGE_EXPORT_DIR), or None when it is not set."""
-        directory = app.config.get("EXPORT_DIR")
-        return cls(app, Path(directory), debounce=float(app.config.get("EXPORT_DEBOUNCE_SECONDS", 2.0))) \
-            if directory else None
-
-    def tick(self, now: float | None = None) -> ExportResult | None:
-        """Export if due; returns what was written, or None. Raises ExportError (the worker logs it)."""
-        now = time.monotonic() if now is None else now
-        version = public_version()
-        db.session.rollback()  # end the read; the export reads in a session of its own
-        if version != self.seen_version:
-            self.seen_version, self.seen_at = version, now
-        due = version != self.exported_version or now - self.exported_at >= self.refresh
-        if not due or now - self.exported_at < self.debounce or now - self.seen_at < self.lag:
-            return None
-        result = export_site(self.app, self.directory)
-        self.exported_version, self.exported_at = result.version, now
-        return result

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from . import dispatch
 from .dispatch import Outcome
 from .domain import clock
-from .export import ExportKeeper
+from .export_keeper import ExportKeeper
 from .extensions import db
 from .models import Delivery, NotificationEvent, Subscriber, WorkerHeartbeat
 from .models.columns import utcnow
@@ -188,8 +188,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     totals = {"passes": 0, "handled": 0}
     try:
         with app.app_context(), ThreadPoolExecutor(concurrency, thread_name_prefix="send") as pool:
-            pipeline = Pipeline(name, pool, sender or NotifierSender(app.config), batch, lease_seconds,
-                                ExportKeeper.from_config(app))
+            keeper = ExportKeeper.from_config(app, background=not once)
+            pipeline = Pipeline(name, pool, sender or NotifierSender(app.config), batch, lease_seconds, keeper)
             last_housekeeping = 0.0
             while not stop_event.is_set():
                 try:
@@ -214,6 +214,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                         break
                     stop_event.wait(poll_interval)
             pipeline.flush()
+            if keeper is not None:
+                keeper.join(timeout=60)
     finally:
         restore()
     return totals

@@ -3,6 +3,7 @@ every link resolving inside it under the README's nginx rules; the worker keeps 
 import gzip
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -13,6 +14,7 @@ from test_public_surfaces import MARKERS, seeded  # noqa: F401  (the same seeded
 from statuspage import export
 from statuspage.domain import incidents as incident_rules
 from statuspage.domain.recording import SYSTEM
+from statuspage.export_keeper import ExportKeeper
 from statuspage.worker import run_worker
 
 V2 = ["summary.json", "status.json", "components.json", "incidents.json", "incidents/unresolved.json",
@@ -165,15 +167,57 @@ def test_the_worker_keeps_the_export_current_after_a_public_update(app, seeded, 
 
 
 def test_the_keeper_exports_at_most_once_per_debounce_window(app, seeded, tmp_path):  # noqa: F811
-    keeper = export.ExportKeeper(app, tmp_path / "served", debounce=2.0, lag=0)
-    assert keeper.tick(now=100.0) is not None
-    assert keeper.tick(now=100.5) is None, "nothing changed"
+    keeper = ExportKeeper(app, tmp_path / "served", debounce=2.0, lag=0, background=False)
+    assert keeper.tick(now=100.0)
+    assert not keeper.tick(now=100.5), "nothing changed"
     incident_rules.post_update(SYSTEM, seeded["public_ids"][0], body="Burst 1", deliver_notifications=False)
-    assert keeper.tick(now=101.0) is None, "inside the debounce window"
+    assert not keeper.tick(now=101.0), "inside the debounce window"
     incident_rules.post_update(SYSTEM, seeded["public_ids"][0], body="Burst 2", deliver_notifications=False)
-    result = keeper.tick(now=102.1)
-    assert result is not None and "Burst 2" in (tmp_path / "served" / "index.html").read_text()
-    assert keeper.tick(now=102.2) is None
+    assert keeper.tick(now=102.1)
+    assert "Burst 2" in (tmp_path / "served" / "index.html").read_text()
+    assert not keeper.tick(now=102.2)
+
+
+def test_after_one_incident_changes_the_keeper_fetches_its_page_and_reuses_the_others(app, seeded, tmp_path):  # noqa: F811
+    served = tmp_path / "served"
+    keeper = ExportKeeper(app, served, debounce=0, lag=0, background=False, audit_overlap=timedelta(0))
+    keeper.tick(now=1.0)
+    changed, untouched = seeded["public_ids"][3], seeded["public_ids"][4]
+    incident_rules.update_incident(SYSTEM, changed, name="Qzy renamed afterwards")
+    requested, inner = [], app.wsgi_app
+    app.wsgi_app = lambda environ, start: requested.append(environ["PATH_INFO"]) or inner(environ, start)
+    keeper.tick(now=2.0)
+    assert "Qzy renamed afterwards" in (served / "incidents" / changed / "index.html").read_text()
+    assert f"/incidents/{changed}" in requested and f"/incidents/{seeded['public_ids'][0]}" in requested
+    assert f"/incidents/{untouched}" not in requested and (served / "incidents" / untouched / "index.html").is_file()
+    assert "/history" in requested and "/api/v2/summary.json" in requested
+    assert keeper.last.files == len(exported_files(served))
+
+    incident_rules.update_incident(SYSTEM, untouched, visibility="internal")
+    keeper.tick(now=3.0)
+    assert not (served / "incidents" / untouched).exists(), "an incident made internal leaves the export"
+
+
+def test_a_component_change_makes_the_keeper_fetch_every_page_again(app, seeded, tmp_path):  # noqa: F811
+    from statuspage.domain import components as component_rules
+    from statuspage.models import Component
+
+    served = tmp_path / "served"
+    keeper = ExportKeeper(app, served, debounce=0, lag=0, background=False, audit_overlap=timedelta(0))
+    keeper.tick(now=1.0)
+    api = Component.query.filter_by(name="API").one()
+    component_rules.update_component(SYSTEM, api.id, name="Qzy Public API")
+    keeper.tick(now=2.0)
+    for incident_id in seeded["public_ids"][1:3]:
+        assert "Qzy Public API" in (served / "incidents" / incident_id / "index.html").read_text()
+
+
+def test_the_worker_exports_in_the_background_without_holding_deliveries(app, seeded, tmp_path):  # noqa: F811
+    keeper = ExportKeeper(app, tmp_path / "served", debounce=0, lag=0)
+    assert keeper.tick()
+    assert not keeper.tick(), "one export at a time"
+    keeper.join(timeout=120)
+    assert (tmp_path / "served" / "index.html").is_file()
 
 
 def test_the_worker_is_not_stopped_by_an_export_it_cannot_write(app, tmp_path, caplog):
