@@ -3,7 +3,7 @@
 Every file is exactly what the live site answers an anonymous reader: each one is fetched with a GET through
 Flask's test client (no cookie, ``Accept-Encoding: identity``), so the export cannot drift from the live pages
 and never holds anything a reader could not see. The layout follows the app's own URLs (the README's nginx
-configuration serves it with ``try_files $uri $uri/index.html``):
+configurations serve it with ``try_files``; tests/test_export_nginx.py runs them):
 
     /                          index.html
     /history                   history/index.html
