@@ -110,7 +110,7 @@ def main() -> None:
           f"via /v1, at most one a {args.every:g}s ({publishing:.0f}s in all); gunicorn gthread 2x4, SQLite")
     print(f"readers: {readers['requests']} requests, {readers['rps']:.0f} req/s, errors: "
           f"{readers['non_2xx_3xx']} non-2xx/3xx + {readers['socket_errors']} socket "
-          f"{readers['socket_errors_by_kind']}; latency p50 "
+          f"{readers['socket_errors_by_kind'] or ''}; latency p50 "
           f"{readers.get('p50', float('nan')):.1f} ms, p90 {readers.get('p90', float('nan')):.1f} ms, "
           f"p99 {readers.get('p99', float('nan')):.1f} ms")
     print("\nupdate  API call ms  visible on / after ms")
