@@ -25,9 +25,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Figures, not tests. bench_fanout.py needs PostgreSQL: createdb -h 127.0.0.1 -U postgres bench_fanout
+# Figures, not tests. bench_fanout.py needs PostgreSQL: createdb -h 127.0.0.1 -U postgres bench_fanout;
+# bench_hotpath.py and bench_load_publish.py need wrk (apt-get install wrk).
 bench: $(STAMP)
 	$(BIN)/python bench/bench_public.py
+	$(BIN)/python bench/bench_hotpath.py
+	$(BIN)/python bench/bench_load_publish.py
 	$(BIN)/python bench/bench_publish.py
 	$(BIN)/python bench/bench_email.py
 	-createdb -h 127.0.0.1 -U postgres bench_fanout 2>/dev/null

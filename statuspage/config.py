@@ -112,6 +112,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SNAPSHOT_CLOCK_WINDOW": _number("STATUSPAGE_SNAPSHOT_CLOCK_WINDOW", "60", int),
         # Days a delivered notification, its event and an unconfirmed sign-up are kept (domain.retention).
         "RETENTION_DAYS": _number("STATUSPAGE_RETENTION_DAYS", "90", int),
+        # A directory the worker keeps a static export of the public site in (``statuspage export``); "" = off.
+        "EXPORT_DIR": env.get("STATUSPAGE_EXPORT_DIR", ""),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)

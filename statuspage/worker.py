@@ -19,6 +19,7 @@ from sqlalchemy import select
 from . import dispatch
 from .dispatch import Outcome
 from .domain import clock
+from .export_keeper import ExportKeeper
 from .extensions import db
 from .models import Delivery, NotificationEvent, Subscriber, WorkerHeartbeat
 from .models.columns import utcnow
@@ -141,18 +142,26 @@ class Pipeline:
     I/O overlap. Results of a batch are recorded once its sends are done; a batch is never held longer than
     one more claim, well inside its lease."""
 
-    def __init__(self, name: str, pool: ThreadPoolExecutor, sender, batch: int, lease_seconds: float | None):
+    def __init__(self, name: str, pool: ThreadPoolExecutor, sender, batch: int, lease_seconds: float | None,
+                 keeper: ExportKeeper | None = None):
         self.name, self.pool, self.sender, self.batch, self.lease = name, pool, sender, batch, lease_seconds
         self.in_flight: tuple[list, list] | None = None  # (futures, outcomes known without sending)
+        self.keeper = keeper  # keeps STATUSPAGE_EXPORT_DIR current, when set
 
     def housekeeping(self) -> int:
-        """Leases, the maintenance clock and expansion; returns deliveries added."""
+        """Leases, the maintenance clock, the static export and expansion; returns deliveries added."""
         dispatch.release_expired_leases()
         try:
             clock.tick()
         except Exception:
             db.session.rollback()
             log.exception("the maintenance clock failed; deliveries carry on")
+        if self.keeper is not None:
+            try:
+                self.keeper.tick()
+            except Exception:  # a full disk must not stop notifications; the last good export stays served
+                db.session.rollback()
+                log.exception("the static export failed; deliveries carry on")
         return dispatch.expand_events()
 
     def step(self) -> int:
@@ -194,7 +203,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     totals = {"passes": 0, "handled": 0}
     try:
         with app.app_context(), ThreadPoolExecutor(concurrency, thread_name_prefix="send") as pool:
-            pipeline = Pipeline(name, pool, sender or NotifierSender(app.config), batch, lease_seconds)
+            keeper = ExportKeeper.from_config(app, background=not once)
+            pipeline = Pipeline(name, pool, sender or NotifierSender(app.config), batch, lease_seconds, keeper)
             last_housekeeping = 0.0
             while not stop_event.is_set():
                 try:
@@ -219,6 +229,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                         break
                     stop_event.wait(poll_interval)
             pipeline.flush()
+            if keeper is not None:
+                keeper.join(timeout=60)
     finally:
         restore()
     return totals

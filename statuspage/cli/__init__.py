@@ -4,9 +4,9 @@ from flask.cli import FlaskGroup
 
 
 def init_app(app) -> None:
-    from . import incidents, retention, setup, subscribers, users, worker
+    from . import export, incidents, retention, setup, subscribers, users, worker
 
-    for module in (setup, users, incidents, worker, subscribers, retention):
+    for module in (setup, users, incidents, worker, subscribers, retention, export):
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
