@@ -82,7 +82,8 @@ def audience_filter(event: NotificationEvent, incident: Incident | None):
     """A WHERE clause on Subscriber for who should hear of ``event`` (None for a targeted event)."""
     update_row = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
     internal = (incident is not None and incident.visibility == "internal") or (
-        update_row is not None and update_row.visibility == "internal") or bool((event.payload or {}).get("staff_only"))
+        update_row is not None and update_row.visibility == "internal") or (
+        isinstance(event.payload, dict) and bool(event.payload.get("staff_only")))
     clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None)]
     if internal:
         clauses.append(Subscriber.audience == "internal")
