@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from ...domain import incidents as domain
 from ...domain import maintenance, visibility
 from ...domain.overview import incident_loader
-from ...domain.recording import DomainError, NotFound, check_revision
+from ...domain.recording import DomainError, NotFound, change, check_revision
 from ...extensions import db
 from ...models import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -138,17 +138,17 @@ def create_incident(page_id):
     if _names_window(fields):
         status = bodies.choice(fields, "status", MAINTENANCE_STATUSES) or "scheduled"
         start, end = _window(fields)
-        incident = maintenance.schedule_maintenance(
-            actor, name=name, scheduled_for=start, scheduled_until=end, body=body,
-            component_ids=list(components), deliver_notifications=notify,
-            auto_in_progress=bool(bodies.boolean(fields, "scheduled_auto_in_progress")),
-            auto_completed=bool(bodies.boolean(fields, "scheduled_auto_completed")),
-            remind_prior=bool(bodies.boolean(fields, "scheduled_remind_prior")))
-        if metadata is not None:
-            domain.update_incident(actor, incident.id, metadata_json=metadata)
-        if status != "scheduled":
-            domain.post_update(actor, incident.id, status=status, deliver_notifications=notify,
-                               body=body or f"{name} is {status.replace('_', ' ')}.")
+        flags = {key: bool(bodies.boolean(fields, "scheduled_" + key))
+                 for key in ("auto_in_progress", "auto_completed", "remind_prior")}
+        with change():  # the window, its metadata and its first status move, or none of them
+            incident = maintenance.schedule_maintenance(
+                actor, name=name, scheduled_for=start, scheduled_until=end, body=body,
+                component_ids=list(components), deliver_notifications=notify, **flags)
+            if metadata is not None:
+                domain.update_incident(actor, incident.id, metadata_json=metadata)
+            if status != "scheduled":
+                domain.post_update(actor, incident.id, status=status, deliver_notifications=notify,
+                                   body=body or f"{name} is {status.replace('_', ' ')}.")
         return _one(domain.get_incident(incident.id), page_id, 201)
     extra = {"metadata_json": metadata} if metadata is not None else {}
     incident = domain.open_incident(
@@ -198,16 +198,17 @@ def update_incident(page_id, incident_id):
         raise DomainError(f"this {incident.kind} is {incident.status}; reopen it by choosing another status",
                           field="status")
     check_revision(incident, expected, domain.describe_incident)
-    if edits:
-        domain.update_incident(actor, incident_id, expected_revision=expected, **edits)
-        expected = None
-    if window:
-        maintenance.reschedule_maintenance(actor, incident_id, *window, body=body, expected_revision=expected,
-                                           deliver_notifications=notify)
-        expected = None
-    if posts:
-        domain.post_update(actor, incident_id, status=status, body=body, components=components or None,
-                           deliver_notifications=notify, expected_revision=expected)
+    with change():  # one request, one transaction: the edit, the new window and the update, or none
+        if edits:
+            domain.update_incident(actor, incident_id, expected_revision=expected, **edits)
+            expected = None
+        if window:
+            maintenance.reschedule_maintenance(actor, incident_id, *window, body=body,
+                                               expected_revision=expected, deliver_notifications=notify)
+            expected = None
+        if posts:
+            domain.post_update(actor, incident_id, status=status, body=body, components=components or None,
+                               deliver_notifications=notify, expected_revision=expected)
     return _one(domain.get_incident(incident_id), page_id)
 
 
