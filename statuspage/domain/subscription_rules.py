@@ -8,6 +8,7 @@ from ..models import IMPACTS, Component, Subscriber
 from ..models.subscribers import AUDIENCES, CHANNELS
 from . import visibility
 from .recording import DomainError
+from .text import has_unsafe_characters
 
 CHANNEL_SETTING = {"email": "SMTP_URL", "sms": "SMS_URL"}
 CHANNEL_LABEL = {"email": "email", "sms": "SMS", "chat": "chat", "webhook": "webhook"}
@@ -36,6 +37,8 @@ def normalize_target(channel: str, target: str) -> str:
     if not (target or "").strip():
         raise DomainError(f"enter the {CHANNEL_LABEL.get(channel, channel)} address to send to",
                           field="target")
+    if has_unsafe_characters(target.strip()):
+        raise DomainError("an address cannot contain control characters or line breaks", field="target")
     try:
         normalized = validate_target(channel, target.strip(),
                                      allow_loopback=bool(current_app.config.get("ALLOW_LOOPBACK_WEBHOOKS")))
