@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Component, Subscriber
 from . import subscriptions
 from .recording import SYSTEM, Actor, DomainError
+from .text import clean_line
 
 IMPORT_COLUMNS = ("channel", "target", "audience", "components", "min_impact")
 EXPORT_COLUMNS = IMPORT_COLUMNS + ("state", "created_at", "confirmed_at")
@@ -36,8 +37,9 @@ def subscriber_query(search: str = "", channel: str = "", audience: str = "", st
     """Subscribers whose target contains ``search``, optionally of one channel, audience and state; newest
     first."""
     query = db.select(Subscriber).order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
-    if search.strip():
-        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    search = clean_line(search)  # typed into a box or a query string: no NUL may reach the database
+    if search:
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         query = query.where(func.lower(Subscriber.target).like(pattern, escape="\\"))
     if channel:

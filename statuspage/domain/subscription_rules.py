@@ -65,6 +65,9 @@ def check_component_ids(component_ids, audience: str) -> list[str] | None:
     if component_ids is None:
         return None
     ids = list(dict.fromkeys(str(i) for i in component_ids))
+    unsafe = [i for i in ids if has_unsafe_characters(i)]
+    if unsafe:  # no such id, and a NUL must not reach the database
+        raise DomainError(f"no component with id {unsafe[0]!r}", field="component_ids")
     if not ids:
         raise DomainError("choose at least one component, or all of them", field="component_ids")
     query = db.select(Component.id).where(Component.id.in_(ids))

@@ -13,6 +13,7 @@ from ...domain import incidents as domain
 from ...domain import maintenance, visibility
 from ...domain.overview import incident_loader
 from ...domain.recording import DomainError, NotFound, change, check_revision
+from ...domain.text import clean_line
 from ...extensions import db
 from ...models import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -62,7 +63,7 @@ def _listing(page_id: str, *where, order=(Incident.created_at.desc(),)):
     """Incidents matching ``where`` and the ``q`` search, one page of them, newest first."""
     page, per_page = bodies.pagination()
     query = select(Incident).options(*incident_loader()).where(*where)
-    q = (request.args.get("q") or "").strip()
+    q = clean_line(request.args.get("q") or "")
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         in_updates = select(IncidentUpdate.incident_id).where(IncidentUpdate.body.ilike(like, escape="\\"))
@@ -158,7 +159,7 @@ def create_incident(page_id):
     return _one(incident, page_id, 201)
 
 
-@route(BASE + "/<incident_id>", methods=["GET"])
+@route(BASE + "/<incident_id:incident_id>", methods=["GET"])
 def get_incident(page_id, incident_id):
     return _one(domain.get_incident(incident_id), page_id)
 
@@ -172,7 +173,7 @@ def _edits(fields: dict, incident: Incident) -> dict:
     return {k: v for k, v in wanted.items() if v is not None and v != current[k]}
 
 
-@route(BASE + "/<incident_id>", methods=["PATCH", "PUT"])
+@route(BASE + "/<incident_id:incident_id>", methods=["PATCH", "PUT"])
 def update_incident(page_id, incident_id):
     fields = bodies.envelope("incident")
     actor = current_actor()
@@ -212,7 +213,7 @@ def update_incident(page_id, incident_id):
     return _one(domain.get_incident(incident_id), page_id)
 
 
-@route(BASE + "/<incident_id>", methods=["DELETE"])
+@route(BASE + "/<incident_id:incident_id>", methods=["DELETE"])
 def delete_incident(page_id, incident_id):
     incident = domain.get_incident(incident_id)
     gone = incident_v1_json(incident, page_id)
@@ -220,7 +221,7 @@ def delete_incident(page_id, incident_id):
     return jsonify(gone)
 
 
-@route(BASE + "/<incident_id>/incident_updates/<update_id>", methods=["PATCH", "PUT"])
+@route(BASE + "/<incident_id:incident_id>/incident_updates/<update_id>", methods=["PATCH", "PUT"])
 def edit_incident_update(page_id, incident_id, update_id):
     fields = bodies.envelope("incident_update")
     update = db.session.get(IncidentUpdate, update_id)
