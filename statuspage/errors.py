@@ -1,9 +1,10 @@
 """Errors as pages or JSON: API paths answer JSON, everything else a friendly HTML page."""
-from flask import jsonify, make_response, render_template, request
+from flask import abort, jsonify, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .domain.recording import DomainError
+from .domain.text import has_unsafe_characters
 from .extensions import db
 
 JSON_PREFIXES = ("/api/", "/v1/")
@@ -26,11 +27,21 @@ def _is_outage(error: SQLAlchemyError) -> bool:
 
 
 def init_app(app) -> None:
+    @app.url_value_preprocessor
+    def refuse_unsafe_path_values(endpoint, values):
+        """A path value holding a control character (NUL above all, which PostgreSQL refuses in a query) names
+        nothing here: 404 before any view or query runs."""
+        if values and any(isinstance(v, str) and has_unsafe_characters(v) for v in values.values()):
+            abort(404)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         message = error.description if error.code not in (404, 405) else {
             404: "The page you asked for does not exist.", 405: "That method is not allowed here."}[error.code]
-        response = _respond(error.code or 500, message)
+        body, code = _respond(error.code or 500, message)
+        response = make_response(body, code)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110: a 405 says what is
         return response
 
     @app.errorhandler(DomainError)

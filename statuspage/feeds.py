@@ -3,6 +3,10 @@
 Everything here is for the public audience only (``domain.visibility``) and is rendered once per site
 version through ``snapshot.serve``. Each feed entry links to the incident's public page and carries its
 latest public update as sanitized HTML; each calendar event is one maintenance window in UTC.
+
+Every text that comes from a record passes ``xml_safe`` (``clean_line``/``clean_text`` in the calendar)
+here, although writes clean it already (``domain.text``): one record written before cleaning, or by hand,
+must never take a feed down for everyone.
 """
 from datetime import timedelta
 
@@ -16,6 +20,7 @@ from . import snapshot
 from .domain import visibility
 from .domain.overview import incident_loader
 from .domain.status import INCIDENT_STATUS_LABEL
+from .domain.text import clean_line, clean_text, xml_safe
 from .domain.visibility import PUBLIC
 from .extensions import db
 from .models import Incident, Site
@@ -49,7 +54,7 @@ def entry_html(incident: Incident) -> str:
         return ""
     label = INCIDENT_STATUS_LABEL.get(update.status, update.status)
     heading = f"<p><strong>{escape(label)}</strong> ({escape(iso_utc(update.display_at))})</p>"
-    return heading + str(render_markdown(update.body))
+    return xml_safe(heading + str(render_markdown(update.body)))
 
 
 def _history_rows() -> list[Incident]:
@@ -65,8 +70,8 @@ def build_history_feed(self_path: str, now=None) -> FeedGenerator:
     rows = _history_rows()
     fg = FeedGenerator()
     fg.id(f"{_base_url()}/history")
-    fg.title(f"{site.name}: incident history")
-    fg.description(f"Incidents and maintenance for {site.name}")
+    fg.title(xml_safe(f"{site.name}: incident history"))
+    fg.description(xml_safe(f"Incidents and maintenance for {site.name}"))
     fg.link(href=f"{_base_url()}{self_path}", rel="self")
     fg.link(href=f"{_base_url()}/history", rel="alternate")
     fg.language("en")
@@ -77,7 +82,7 @@ def build_history_feed(self_path: str, now=None) -> FeedGenerator:
         entry.id(incident_url(incident))
         entry.guid(incident_url(incident), permalink=True)
         prefix = "Maintenance: " if incident.is_maintenance else ""
-        entry.title(f"{prefix}{incident.name}")
+        entry.title(xml_safe(f"{prefix}{incident.name}"))
         entry.link(href=incident_url(incident))
         entry.published(incident.created_at)
         entry.updated(incident.updated_at)
@@ -111,7 +116,7 @@ def build_maintenance_calendar() -> Calendar:
     cal.add("prodid", "-//statuspage//maintenance calendar//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"{site.name} maintenance")
+    cal.add("x-wr-calname", clean_line(f"{site.name} maintenance"))
     host = _base_url().split("//", 1)[-1] or "statuspage"
     for incident in db.session.scalars(query):
         update = _latest_public_update(incident)
@@ -121,9 +126,9 @@ def build_maintenance_calendar() -> Calendar:
         event.add("last-modified", incident.updated_at)
         event.add("dtstart", incident.scheduled_for)
         event.add("dtend", incident.scheduled_until)
-        event.add("summary", incident.name)
+        event.add("summary", clean_line(incident.name))
         status = INCIDENT_STATUS_LABEL.get(incident.status, incident.status)
-        event.add("description", f"{status}. {update.body}" if update else status)
+        event.add("description", clean_text(f"{status}. {update.body}" if update else status))
         event.add("url", incident_url(incident))
         event.add("status", "CANCELLED" if _was_cancelled(incident) else "CONFIRMED")
         cal.add_component(event)

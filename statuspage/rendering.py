@@ -33,7 +33,8 @@ def iso_utc(value: datetime | None) -> str | None:
     """ISO-8601 with milliseconds and Z, as Statuspage writes timestamps."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    value = value.astimezone(UTC)  # four-digit year even before 1000: strftime's %Y does not pad on Linux
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def time_tag(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M %Z",

@@ -79,7 +79,7 @@ def test_form_encoded_bodies_work_too(api):
     ({}, "subscriber"),
     ({"email": "ana@example.com", "endpoint": "https://hooks.example.com/"}, "subscriber"),
     ({"email": "ana@example.com", "component_ids": ["nope"]}, "component_ids"),
-    ({"email": "ana@example.com", "component_ids": "x", "audience": "everyone"}, "audience"),
+    ({"email": "ana@example.com", "component_ids": ["x"], "audience": "everyone"}, "audience"),
 ])
 def test_invalid_subscribers_are_422_naming_the_field(api, fields, field):
     response = api("post", "subscribers", json={"subscriber": fields})

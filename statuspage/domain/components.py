@@ -5,6 +5,7 @@ from ..extensions import db
 from ..models import COMPONENT_STATUSES, VISIBILITIES, Component, ComponentGroup, ComponentStatusChange
 from ..models.columns import utcnow
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, check_revision, record
+from .text import clean_line, clean_text
 from .visibility import INTERNAL, PUBLIC, component_visibility, settle_members
 
 COMPONENT_FIELDS = ("name", "description", "status", "group_id", "visibility", "showcase",
@@ -47,7 +48,7 @@ def _clean(values: dict, allowed: tuple) -> dict:
         raise DomainError(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
     out = dict(values)
     if "name" in out:
-        name = (out["name"] or "").strip() if isinstance(out["name"], str) else None
+        name = clean_line(out["name"] or "") if isinstance(out["name"], str) else None
         if not name:
             raise DomainError("name is required", field="name")
         if len(name) > 120:
@@ -56,7 +57,7 @@ def _clean(values: dict, allowed: tuple) -> dict:
     if "description" in out and out["description"] is not None:
         if not isinstance(out["description"], str):
             raise DomainError("description must be text", field="description")
-        out["description"] = out["description"].strip() or None
+        out["description"] = clean_text(out["description"]) or None
     if "status" in out:
         check_status(out["status"])
     if "visibility" in out and out["visibility"] not in VISIBILITIES:

@@ -5,6 +5,7 @@ from .components import check_status, get_component
 from .priority import priority_for
 from .recording import DomainError
 from .status import COMPONENT_STATUS_RANK, IMPACT_FOR_COMPONENT_STATUS
+from .text import clean_data, clean_line, clean_text
 
 INCIDENT_FIELDS = ("name", "impact", "visibility", "itil_impact", "itil_urgency", "major", "owner_id",
                    "problem_id", "started_at", "detected_at", "acknowledged_at", "metadata_json")
@@ -46,7 +47,7 @@ def check_body(body) -> str:
         raise DomainError("body must be text", field="body")
     if len(body) > 20000:
         raise DomainError("body is longer than 20,000 characters", field="body")
-    return body.strip()
+    return clean_text(body)
 
 
 def check_components(components) -> dict[str, str]:
@@ -71,7 +72,7 @@ def apply_fields(incident: Incident, values: dict) -> None:
     if unknown:
         raise DomainError(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
     if "name" in values:
-        name = values["name"].strip() if isinstance(values["name"], str) else ""
+        name = clean_line(values["name"]) if isinstance(values["name"], str) else ""
         if not name:
             raise DomainError("name is required", field="name")
         if len(name) > 200:
@@ -86,6 +87,8 @@ def apply_fields(incident: Incident, values: dict) -> None:
             raise DomainError(f"{key.replace('itil_', '')} must be 1 (high), 2 (medium) or 3 (low)", field=key)
         if values.get(key) is not None:
             values[key] = int(values[key])
+    if isinstance(values.get("metadata_json"), dict):
+        values["metadata_json"] = clean_data(values["metadata_json"])
     for key, value in values.items():
         setattr(incident, key, value)
     incident.priority = priority_for(incident.itil_impact, incident.itil_urgency)

@@ -94,10 +94,26 @@ def check_revision(obj, expected: int | None, describe) -> None:
 
 @contextmanager
 def change():
-    """One transaction: commit on success, roll back on any error."""
+    """One transaction: commit on success, roll back on any error.
+
+    Nested inside another ``change()``, it joins the outer transaction instead of committing alone, so a
+    request that makes several domain calls (a v1 PATCH: edit, reschedule, post an update) wraps them in one
+    ``change()`` and is all or nothing: the outermost block commits, any error rolls everything back.
+    """
+    info = db.session.info
+    if info.get("change_depth"):
+        info["change_depth"] += 1
+        try:
+            yield db.session
+        finally:
+            info["change_depth"] -= 1
+        return
+    info["change_depth"] = 1
     try:
         yield db.session
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    finally:
+        info["change_depth"] = 0

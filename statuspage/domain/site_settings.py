@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import AuditEntry, Site
 from .recording import Actor, Conflict, DomainError, bump_site_version, change, record
+from .text import clean_line, has_unsafe_characters
 
 FIELDS = ("name", "url", "time_zone", "logo_url", "accent_color", "support_url")
 LABELS = {"name": "Site name", "url": "Public URL", "time_zone": "Time zone", "logo_url": "Logo URL",
@@ -37,6 +38,8 @@ def _url(value: str, field: str, limit: int, schemes=("http", "https")) -> str:
     value = (value or "").strip()
     if not value:
         return ""
+    if has_unsafe_characters(value):
+        raise DomainError("an address cannot contain control characters or line breaks", field=field)
     if len(value) > limit:
         raise DomainError(f"keep it under {limit} characters", field=field)
     parts = urlsplit(value)
@@ -53,7 +56,7 @@ def clean_settings(fields: dict) -> dict:
         raise DomainError(f"unknown setting {sorted(unknown)[0]}", field=sorted(unknown)[0])
     clean = {}
     if "name" in fields:
-        name = (fields["name"] or "").strip()
+        name = clean_line(fields["name"] or "")
         if not name:
             raise DomainError("give the site a name", field="name")
         if len(name) > 120:

@@ -17,6 +17,7 @@ from ..models import Component, Subscriber
 from . import subscriptions
 from .recording import SYSTEM, Actor, DomainError
 from .subscription_rules import display_target
+from .text import clean_line
 
 IMPORT_COLUMNS = ("channel", "target", "audience", "components", "min_impact")
 EXPORT_COLUMNS = IMPORT_COLUMNS + ("state", "created_at", "confirmed_at")
@@ -48,8 +49,9 @@ def subscriber_query(search: str = "", channel: str = "", audience: str = "", st
     first. Without ``full_targets`` (anyone but an admin) chat and webhook targets are searched only in the
     part ``display_target`` shows, so a search cannot guess their credentials one character at a time."""
     query = db.select(Subscriber).order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
-    if search.strip():
-        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    search = clean_line(search)  # typed into a box or a query string: no NUL may reach the database
+    if search:
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         matches = func.lower(Subscriber.target).like(pattern, escape="\\")
         if not full_targets:

@@ -8,6 +8,7 @@ from ..models import IMPACTS, Component, Subscriber
 from ..models.subscribers import AUDIENCES, CHANNELS
 from . import visibility
 from .recording import DomainError
+from .text import has_unsafe_characters
 
 CHANNEL_SETTING = {"email": "SMTP_URL", "sms": "SMS_URL"}
 CHANNEL_LABEL = {"email": "email", "sms": "SMS", "chat": "chat", "webhook": "webhook"}
@@ -37,6 +38,8 @@ def normalize_target(channel: str, target: str) -> str:
     if not (target or "").strip():
         raise DomainError(f"enter the {CHANNEL_LABEL.get(channel, channel)} address to send to",
                           field="target")
+    if has_unsafe_characters(target.strip()):
+        raise DomainError("an address cannot contain control characters or line breaks", field="target")
     try:
         normalized = validate_target(channel, target.strip(), resolve=True,
                                      allow_loopback=bool(current_app.config.get("ALLOW_LOOPBACK_WEBHOOKS")))
@@ -63,6 +66,9 @@ def check_component_ids(component_ids, audience: str) -> list[str] | None:
     if component_ids is None:
         return None
     ids = list(dict.fromkeys(str(i) for i in component_ids))
+    unsafe = [i for i in ids if has_unsafe_characters(i)]
+    if unsafe:  # no such id, and a NUL must not reach the database
+        raise DomainError(f"no component with id {unsafe[0]!r}", field="component_ids")
     if not ids:
         raise DomainError("choose at least one component, or all of them", field="component_ids")
     query = db.select(Component.id).where(Component.id.in_(ids))

@@ -32,6 +32,7 @@ from .subscription_tokens import (  # noqa: F401  (re-exported: the worker rende
     subscriber_for_token,
     subscription_links,
 )
+from .text import clean_line
 
 MAX_CODE_ATTEMPTS = 5
 DEFAULT_RESEND_SECONDS = 300
@@ -243,7 +244,7 @@ def disable_subscriber(actor: Actor, subscriber: Subscriber, reason: str = "") -
     """Stop sending to the subscriber, keeping it and its history (an admin's choice)."""
     with change():
         subscriber.disabled_at = utcnow()
-        subscriber.disabled_reason = reason.strip() or f"disabled by {actor.label}"
+        subscriber.disabled_reason = clean_line(reason) or f"disabled by {actor.label}"
         _audit(actor, "subscriber.disabled", subscriber,
                after={"reason": subscriber.disabled_reason})
     return subscriber

@@ -6,6 +6,7 @@ Templates are internal (no public surface shows them), so writes are audited but
 from ..extensions import db
 from ..models import COMPONENT_STATUSES, IMPACTS, OPEN_INCIDENT_STATUSES, Component, IncidentTemplate
 from .recording import Actor, DomainError, NotFound, change, record
+from .text import clean_line, clean_text
 
 FIELDS = ("title", "name", "status", "impact", "body", "components")
 
@@ -28,7 +29,7 @@ def get_template(template_id: str) -> IncidentTemplate:
 
 
 def _text(fields: dict, key: str, limit: int, message: str) -> str:
-    value = (fields.get(key) or "").strip()
+    value = clean_line(fields.get(key) or "")
     if not value:
         raise DomainError(message, field=key)
     if len(value) > limit:
@@ -47,7 +48,7 @@ def clean_template(fields: dict) -> dict:
         "name": _text(fields, "name", 200, "give the incident a name"),
         "status": fields.get("status") or "investigating",
         "impact": fields.get("impact") or "minor",
-        "body": (fields.get("body") or "").strip(),
+        "body": clean_text(fields.get("body") or ""),
     }
     if clean["status"] not in OPEN_INCIDENT_STATUSES:
         raise DomainError(f"status must be one of {', '.join(OPEN_INCIDENT_STATUSES)}", field="status")

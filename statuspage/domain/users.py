@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import ROLES, User
 from ..models.columns import utcnow
 from .recording import SYSTEM, Actor, DomainError, NotFound, change, record
+from .text import clean_line
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_SIGN_INS = 5
@@ -88,7 +89,7 @@ def create_user(actor: Actor, email: str, role: str, password: str, name: str = 
     if find_user(email) is not None:
         raise DomainError("a user with this email already exists", field="email")
     with change():
-        user = User(email=email, name=(name or "").strip()[:120], role=role,
+        user = User(email=email, name=clean_line(name or "")[:120], role=role,
                     password_hash=generate_password_hash(password), active=True,
                     session_generation=0, must_change_password=temporary)
         db.session.add(user)

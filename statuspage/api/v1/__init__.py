@@ -5,8 +5,20 @@ The blueprint's ``before_request`` hook (``auth.authenticate_request``) checks t
 page id.
 """
 from flask import Blueprint
+from werkzeug.routing import BaseConverter
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")
+INCIDENT_LISTS = ("unresolved", "upcoming", "active_maintenance", "scheduled")
+
+
+class IncidentIdConverter(BaseConverter):
+    """An incident id: any one path segment except the lists that live beside it (``/incidents/unresolved``),
+    so a PATCH to a list is 405 with its ``Allow``, never an attempt on an incident called "unresolved"."""
+
+    regex = r"(?!(?:" + "|".join(INCIDENT_LISTS) + r")(?:\.json)?$)[^/]+"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("incident_id", IncidentIdConverter))
 
 
 def route(rule: str, **options):

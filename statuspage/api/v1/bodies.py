@@ -2,23 +2,31 @@
 
 A body is JSON wrapped in the resource's name (``{"incident": {...}}``) or form-encoded with the same shape
 in brackets (``incident[name]=...``, ``incident[components][<id>]=major_outage``,
-``incident[component_ids][]=...``). Malformed JSON is 400; a missing envelope, a wrong type or an unknown
-value is a ``DomainError`` (422) naming the field. Fields the API does not know are ignored, as Statuspage
-clients send some (``wants_twitter_update``).
+``incident[component_ids][]=...``). Malformed JSON is 400; a body of any other media type is 415; a missing
+envelope, a wrong type or an unknown value is a ``DomainError`` (422) naming the field; an id naming nothing
+is 404. Fields the API does not know are ignored, as Statuspage clients send some (``wants_twitter_update``).
+Every number a client sends is bounded (``MAX_PAGE``, ``MAX_PER_PAGE``, revisions of at most 18 digits), so
+no value reaches the database as an integer it cannot hold.
 """
 import re
 from datetime import UTC, datetime
 
 from flask import abort, request
 
-from ...domain.recording import DomainError
+from ...domain.recording import DomainError, NotFound
+from ...domain.text import has_unsafe_characters
 from ...extensions import db
 from ...models import COMPONENT_STATUSES, Component
+from ..limits import IF_MATCH_PATTERN, MAX_PAGE, MAX_PER_PAGE
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 TRUE = ("true", "1", "yes", "on")
 FALSE = ("false", "0", "no", "off", "")
-MAX_PER_PAGE = 100
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                     r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _form_path(key: str) -> list[str]:
@@ -61,7 +69,9 @@ def document() -> dict:
         if not isinstance(data, dict):
             raise DomainError("the body must be a JSON object", field="body")
         return data
-    return parse_form(request.form)
+    if request.mimetype in FORM_TYPES or not request.get_data(cache=True):
+        return parse_form(request.form)
+    abort(415, "Send the body as application/json (or form-encoded as resource[field]=value).")
 
 
 def envelope(name: str, doc: dict | None = None) -> dict:
@@ -86,29 +96,35 @@ def text(obj: dict, key: str, max_length: int | None = None) -> str | None:
     return value
 
 
+def _from_form() -> bool:
+    """Whether the body came form-encoded, where every value is text: JSON bodies are held to JSON types."""
+    return not request.is_json
+
+
 def boolean(obj: dict, key: str) -> bool | None:
-    """true/false, or the words a form sends (true, false, 1, 0); None when absent."""
+    """true/false, or (form bodies only) the words a form sends (true, false, 1, 0); None when absent."""
     value = obj.get(key)
     if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in TRUE + FALSE:
+    if isinstance(value, str) and _from_form() and value.strip().lower() in TRUE + FALSE:
         return value.strip().lower() in TRUE
     raise DomainError(f"{key} must be true or false", field=key)
 
 
 def timestamp(obj: dict, key: str) -> datetime | None:
-    """An ISO-8601 date and time (``Z`` or an offset; none means UTC); None when absent."""
+    """An RFC 3339 date and time (in a form body, any ISO 8601 one, no offset meaning UTC); None when
+    absent or empty."""
     value = obj.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
-        raise DomainError(f"{key} must be an ISO-8601 date and time", field=key)
+    if not isinstance(value, str) or not (_from_form() or RFC3339.fullmatch(value)):
+        raise DomainError(f"{key} must be an RFC 3339 date and time like 2026-05-01T22:00:00Z", field=key)
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise DomainError(f"{key} must be an ISO-8601 date and time like 2026-05-01T22:00:00Z",
-                          field=key) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        parsed = datetime.fromisoformat(value.strip().upper())
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves year 1 before year 1 in UTC
+        raise DomainError(f"{key} must be an ISO-8601 date and time like 2026-05-01T22:00:00Z in the "
+                          f"years 1 to 9999", field=key) from None
 
 
 def choice(obj: dict, key: str, allowed: tuple) -> str | None:
@@ -134,7 +150,7 @@ def id_list(obj: dict, key: str) -> list[str] | None:
     value = obj.get(key)
     if value is None:
         return None
-    if isinstance(value, str):
+    if isinstance(value, str) and _from_form():
         value = [value] if value else []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise DomainError(f"{key} must be a list of ids", field=key)
@@ -146,10 +162,13 @@ def check_component_ids(ids, field: str) -> list[str]:
     ids = list(ids)
     if not ids:
         return ids
+    for candidate in ids:
+        if has_unsafe_characters(candidate):  # names nothing, and must not reach the database (NUL)
+            raise NotFound(f"no component with id {candidate!r}", field=field)
     found = set(db.session.scalars(db.select(Component.id).where(Component.id.in_(ids))))
     missing = [i for i in ids if i not in found]
     if missing:
-        raise DomainError(f"no component with id {missing[0]!r}", field=field)
+        raise NotFound(f"no component with id {missing[0]!r}", field=field)
     return ids
 
 
@@ -167,30 +186,26 @@ def component_statuses(obj: dict, key: str = "components") -> dict[str, str] | N
 
 
 def pagination() -> tuple[int, int]:
-    """``page`` (from 1) and ``per_page``/``limit`` (1..100, default 100) from the query string."""
+    """``page`` (1..MAX_PAGE, default 1) and ``per_page``/``limit`` (1..100, default 100) from the query
+    string; anything else (a sign, a fraction, digits past the bounds, an empty value) is 422."""
     values = {}
+    bounds = {"page": MAX_PAGE, "per_page": MAX_PER_PAGE, "limit": MAX_PER_PAGE}
     for name, default in (("page", 1), ("per_page", None), ("limit", None)):
         raw = request.args.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             values[name] = default
             continue
-        try:
-            values[name] = int(raw)
-        except ValueError:
-            raise DomainError(f"{name} must be a whole number", field=name) from None
-        if values[name] < 1:
-            raise DomainError(f"{name} must be 1 or more", field=name)
-    per_page = min(values["per_page"] or values["limit"] or MAX_PER_PAGE, MAX_PER_PAGE)
-    return values["page"], per_page
+        if not _WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= bounds[name]:
+            raise DomainError(f"{name} must be a whole number from 1 to {bounds[name]}", field=name)
+        values[name] = int(raw)
+    return values["page"], values["per_page"] or values["limit"] or MAX_PER_PAGE
 
 
 def if_match_revision() -> int | None:
-    """The revision in ``If-Match`` (a number, quoted or not) for optimistic concurrency; None if absent."""
+    """The revision in ``If-Match`` (a number, quoted or not; ``*`` or empty means any) for optimistic
+    concurrency; None if absent. Anything else is 422."""
     raw = request.headers.get("If-Match", "").strip()
-    if not raw or raw == "*":
-        return None
-    raw = raw.removeprefix("W/").strip('"')
-    try:
-        return int(raw)
-    except ValueError:
-        raise DomainError("If-Match must be the revision number from the ETag", field="If-Match") from None
+    if not re.fullmatch(IF_MATCH_PATTERN, raw):
+        raise DomainError("If-Match must be the revision number from the ETag", field="If-Match")
+    digits = raw.removeprefix("W/").strip('"')
+    return int(digits) if digits and digits != "*" else None

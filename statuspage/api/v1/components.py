@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...domain import components as domain
-from ...domain.recording import DomainError, check_revision
+from ...domain.recording import DomainError, NotFound, check_revision
+from ...domain.text import has_unsafe_characters
 from ...extensions import db
 from ...models import COMPONENT_STATUSES, Component, ComponentGroup
 from ..serializers import component_json, group_json
@@ -32,6 +33,8 @@ def component_fields(fields: dict) -> dict:
     for key in ("name", "description", "start_date"):
         if key in fields:
             values[key] = bodies.text(fields, key, 120 if key == "name" else 5000)
+    if isinstance(values.get("start_date"), str) and not bodies.FULL_DATE.fullmatch(values["start_date"]):
+        raise DomainError("start_date must be a date like 2026-01-31", field="start_date")
     if "status" in fields:
         values["status"] = bodies.choice(fields, "status", COMPONENT_STATUSES)
     for key in ("showcase", "only_show_if_degraded"):
@@ -39,8 +42,8 @@ def component_fields(fields: dict) -> dict:
             values[key] = bodies.boolean(fields, key)
     if "group_id" in fields:
         group_id = bodies.text(fields, "group_id")
-        if group_id and db.session.get(ComponentGroup, group_id) is None:
-            raise DomainError(f"no component group with id {group_id!r}", field="group_id")
+        if group_id and (has_unsafe_characters(group_id) or db.session.get(ComponentGroup, group_id) is None):
+            raise NotFound(f"no component group with id {group_id!r}", field="group_id")
         values["group_id"] = group_id or None
     nullable = ("description", "group_id", "start_date")
     return {k: v for k, v in values.items() if v is not None or k in nullable}

@@ -43,9 +43,9 @@ def _group_fields() -> tuple[dict, list[str] | None]:
     values = {}
     if "name" in fields:
         values["name"] = bodies.text(fields, "name", 120)
-    description_from = doc if "description" in doc else fields
-    if "description" in description_from:
-        values["description"] = bodies.text(description_from, "description", 5000)
+    inner = bodies.text(fields, "description", 5000)  # checked even when the top-level one wins
+    if "description" in doc or "description" in fields:
+        values["description"] = bodies.text(doc, "description", 5000) if "description" in doc else inner
     ids = bodies.id_list(fields, "components")
     if ids is not None:
         bodies.check_component_ids(ids, "components")

@@ -12,7 +12,8 @@ from sqlalchemy import or_, select
 from ...domain import incidents as domain
 from ...domain import maintenance, visibility
 from ...domain.overview import incident_loader
-from ...domain.recording import DomainError, NotFound, check_revision
+from ...domain.recording import DomainError, NotFound, change, check_revision
+from ...domain.text import clean_line
 from ...extensions import db
 from ...models import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -62,7 +63,7 @@ def _listing(page_id: str, *where, order=(Incident.created_at.desc(),)):
     """Incidents matching ``where`` and the ``q`` search, one page of them, newest first."""
     page, per_page = bodies.pagination()
     query = select(Incident).options(*incident_loader()).where(*where)
-    q = (request.args.get("q") or "").strip()
+    q = clean_line(request.args.get("q") or "")
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         in_updates = select(IncidentUpdate.incident_id).where(IncidentUpdate.body.ilike(like, escape="\\"))
@@ -138,17 +139,17 @@ def create_incident(page_id):
     if _names_window(fields):
         status = bodies.choice(fields, "status", MAINTENANCE_STATUSES) or "scheduled"
         start, end = _window(fields)
-        incident = maintenance.schedule_maintenance(
-            actor, name=name, scheduled_for=start, scheduled_until=end, body=body,
-            component_ids=list(components), deliver_notifications=notify,
-            auto_in_progress=bool(bodies.boolean(fields, "scheduled_auto_in_progress")),
-            auto_completed=bool(bodies.boolean(fields, "scheduled_auto_completed")),
-            remind_prior=bool(bodies.boolean(fields, "scheduled_remind_prior")))
-        if metadata is not None:
-            domain.update_incident(actor, incident.id, metadata_json=metadata)
-        if status != "scheduled":
-            domain.post_update(actor, incident.id, status=status, deliver_notifications=notify,
-                               body=body or f"{name} is {status.replace('_', ' ')}.")
+        flags = {key: bool(bodies.boolean(fields, "scheduled_" + key))
+                 for key in ("auto_in_progress", "auto_completed", "remind_prior")}
+        with change():  # the window, its metadata and its first status move, or none of them
+            incident = maintenance.schedule_maintenance(
+                actor, name=name, scheduled_for=start, scheduled_until=end, body=body,
+                component_ids=list(components), deliver_notifications=notify, **flags)
+            if metadata is not None:
+                domain.update_incident(actor, incident.id, metadata_json=metadata)
+            if status != "scheduled":
+                domain.post_update(actor, incident.id, status=status, deliver_notifications=notify,
+                                   body=body or f"{name} is {status.replace('_', ' ')}.")
         return _one(domain.get_incident(incident.id), page_id, 201)
     extra = {"metadata_json": metadata} if metadata is not None else {}
     incident = domain.open_incident(
@@ -158,7 +159,7 @@ def create_incident(page_id):
     return _one(incident, page_id, 201)
 
 
-@route(BASE + "/<incident_id>", methods=["GET"])
+@route(BASE + "/<incident_id:incident_id>", methods=["GET"])
 def get_incident(page_id, incident_id):
     return _one(domain.get_incident(incident_id), page_id)
 
@@ -172,7 +173,7 @@ def _edits(fields: dict, incident: Incident) -> dict:
     return {k: v for k, v in wanted.items() if v is not None and v != current[k]}
 
 
-@route(BASE + "/<incident_id>", methods=["PATCH", "PUT"])
+@route(BASE + "/<incident_id:incident_id>", methods=["PATCH", "PUT"])
 def update_incident(page_id, incident_id):
     fields = bodies.envelope("incident")
     actor = current_actor()
@@ -198,20 +199,21 @@ def update_incident(page_id, incident_id):
         raise DomainError(f"this {incident.kind} is {incident.status}; reopen it by choosing another status",
                           field="status")
     check_revision(incident, expected, domain.describe_incident)
-    if edits:
-        domain.update_incident(actor, incident_id, expected_revision=expected, **edits)
-        expected = None
-    if window:
-        maintenance.reschedule_maintenance(actor, incident_id, *window, body=body, expected_revision=expected,
-                                           deliver_notifications=notify)
-        expected = None
-    if posts:
-        domain.post_update(actor, incident_id, status=status, body=body, components=components or None,
-                           deliver_notifications=notify, expected_revision=expected)
+    with change():  # one request, one transaction: the edit, the new window and the update, or none
+        if edits:
+            domain.update_incident(actor, incident_id, expected_revision=expected, **edits)
+            expected = None
+        if window:
+            maintenance.reschedule_maintenance(actor, incident_id, *window, body=body,
+                                               expected_revision=expected, deliver_notifications=notify)
+            expected = None
+        if posts:
+            domain.post_update(actor, incident_id, status=status, body=body, components=components or None,
+                               deliver_notifications=notify, expected_revision=expected)
     return _one(domain.get_incident(incident_id), page_id)
 
 
-@route(BASE + "/<incident_id>", methods=["DELETE"])
+@route(BASE + "/<incident_id:incident_id>", methods=["DELETE"])
 def delete_incident(page_id, incident_id):
     incident = domain.get_incident(incident_id)
     gone = incident_v1_json(incident, page_id)
@@ -219,7 +221,7 @@ def delete_incident(page_id, incident_id):
     return jsonify(gone)
 
 
-@route(BASE + "/<incident_id>/incident_updates/<update_id>", methods=["PATCH", "PUT"])
+@route(BASE + "/<incident_id:incident_id>/incident_updates/<update_id>", methods=["PATCH", "PUT"])
 def edit_incident_update(page_id, incident_id, update_id):
     fields = bodies.envelope("incident_update")
     update = db.session.get(IncidentUpdate, update_id)
