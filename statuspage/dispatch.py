@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .domain import leadership_audience
 from .domain.recording import SYSTEM, record
 from .domain.status import IMPACT_RANK
 from .extensions import db
@@ -84,9 +85,12 @@ def audience_filter(event: NotificationEvent, incident: Incident | None):
     internal = (incident is not None and incident.visibility == "internal") or (
         update_row is not None and update_row.visibility == "internal") or bool((event.payload or {}).get("staff_only"))
     clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None)]
+    if (event.payload or {}).get("to"):  # addressed to leaders or an owner: filters are theirs to skip
+        return clauses + [leadership_audience.recipients(event.payload, incident)]
     if internal:
         clauses.append(Subscriber.audience == "internal")
     if incident is not None:
+        clauses.append(leadership_audience.regular(incident))
         component_ids = select(IncidentComponent.component_id).where(
             IncidentComponent.incident_id == incident.id)
         if db.session.execute(component_ids.limit(1)).first() is not None:
