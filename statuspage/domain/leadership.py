@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from .. import dispatch
 from ..extensions import db
 from ..models import Incident, IncidentUpdate, Subscriber
-from ..models.subscribers import LEADERSHIP_MODES
 from ..models.columns import utcnow
+from ..models.subscribers import LEADERSHIP_MODES
 from .incident_fields import check_body, describe_update
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, record
 from .sla import elapsed

@@ -22,7 +22,8 @@ from .users import ROLES, ApiToken, User
 __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES", "CLOSED_STATUSES", "COMPONENT_STATUSES", "IMPACTS", "INCIDENT_STATUSES",
     "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "ROLES", "VISIBILITIES",
-    "ActionItem", "ApiToken", "AuditEntry", "ClockNotice", "Component", "ComponentGroup", "ComponentStatusChange", "Delivery",
+    "ActionItem", "ApiToken", "AuditEntry", "ClockNotice", "Component", "ComponentGroup", "ComponentStatusChange",
+    "Delivery",
     "Incident", "IncidentComponent", "IncidentTemplate", "IncidentUpdate", "NotificationEvent", "Problem",
     "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "User", "WorkerHeartbeat",
 ]
