@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401
     deliveries,
     incidents,
     maintenance,
+    major,
     settings,
     sla_settings,
     subscribers,
