@@ -1,13 +1,19 @@
-"""Major incidents in the console: the executive summary form, and the cadence countdowns every staff page
-shows (``major_cadence``, a template global: the console incident page, the dashboard and /internal)."""
+"""Major incidents in the console: the executive summary form, the cadence countdowns every staff page shows
+(``major_cadence``, a template global: the console incident page, the dashboard and /internal), and the choice
+of leadership notices on an internal subscriber's page (a manager for anyone, a leader for themselves)."""
 from datetime import datetime
 
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ...domain import leadership
-from ...models import Incident
+from ...domain import leadership, subscriptions
+from ...domain.recording import DomainError
+from ...extensions import db
+from ...models import Incident, Subscriber
 from ...models.columns import utcnow
 from ...web.access import require, web_actor
 from . import bp
@@ -47,3 +53,50 @@ def major_cadence(incident: Incident) -> dict:
     return {"major": leadership.is_major(incident), "next_update": _due(leadership.next_update_due(incident), now),
             "next_summary": _due(leadership.next_summary_due(incident), now),
             "form": lambda: SummaryForm(prefix="summary", formdata=None)}
+
+
+LEADERSHIP_CHOICES = (("", "Not a leader: ordinary internal notices"),
+                      ("major", "Immediate notices of P1/P2 and major incidents only"),
+                      ("all", "Immediate notices of every incident"),
+                      ("digest", "A daily digest email instead of immediate notices"))
+
+
+def _set_leadership(subscriber: Subscriber | None) -> Response:
+    if subscriber is None:
+        abort(404, "You have no internal email subscription; subscribe first.")
+    back = redirect(url_for("admin.subscriber_detail", public_id=subscriber.public_id))
+    if not FlaskForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return back
+    try:
+        leadership.set_leader_preference(web_actor(), subscriber, request.form.get("leadership", ""))
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Leadership notices saved.", "success")
+    return back
+
+
+@bp.post("/subscribers/<public_id>/leadership")
+@require("manage")
+def subscriber_leadership(public_id: str):
+    """A manager puts an internal subscriber in the leadership audience, or takes it out."""
+    return _set_leadership(subscriptions.get_subscriber(public_id))
+
+
+@bp.post("/subscribers/me/leadership")
+@require("read")
+def my_leadership():
+    """A leader (any signed-in user) chooses what their own internal email subscription is told."""
+    return _set_leadership(own_subscription())
+
+
+def own_subscription() -> Subscriber | None:
+    return db.session.scalar(select(Subscriber).where(
+        Subscriber.channel == "email", Subscriber.audience == "internal",
+        func.lower(Subscriber.target) == current_user.email.lower()))
+
+
+@bp.app_template_global()
+def leadership_choices() -> tuple:
+    return LEADERSHIP_CHOICES
