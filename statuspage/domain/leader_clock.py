@@ -26,8 +26,8 @@ def claim(key: str, now: datetime) -> bool:
     """Insert ``key`` unless present (no commit); True when this caller claimed it."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(ClockNotice).values(key=key[:120], created_at=now).on_conflict_do_nothing(
-        index_elements=["key"])
-    return db.session.execute(statement).rowcount == 1
+        index_elements=["key"]).returning(ClockNotice.key)
+    return db.session.execute(statement).first() is not None  # rowcount is not reliable through the ORM
 
 
 def _send(key: str, now: datetime, kind: str, incident: Incident | None, payload: dict) -> int:
