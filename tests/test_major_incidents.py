@@ -187,3 +187,31 @@ def test_a_public_subscriber_cannot_join_the_leadership_audience(app):
     public = subscribe("email", "customer@example.com", confirmed=True).subscriber
     with pytest.raises(DomainError):
         leadership.set_leader_preference(SYSTEM, public, "major")
+
+
+def test_two_clocks_racing_send_each_notice_once(app):
+    """Two workers tick at the same moment: one breach notice, one update-due reminder."""
+    import threading
+    leader()
+    incident = open_incident(SYSTEM, name="Payments down", body="", **P[1])
+    moment = incident.started_at + timedelta(minutes=21)
+    results, errors, barrier = [], [], threading.Barrier(2)
+
+    def tick():
+        with app.app_context():
+            try:
+                barrier.wait(5)
+                results.append(clock.tick(moment)["leadership"])
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    assert sum(results) == 2
+    assert len(events("incident.sla")) == 1 and len(events("incident.update_due")) == 1
