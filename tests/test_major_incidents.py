@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from statuspage.domain import clock, leadership
+from statuspage.domain import cadence, clock, leadership
 from statuspage.domain.command import acknowledge, assign_owner
 from statuspage.domain.incidents import open_incident, post_update, update_incident
 from statuspage.domain.recording import SYSTEM, Actor
@@ -92,7 +92,7 @@ def test_the_p1_cadence_is_twenty_minutes_for_two_hours_then_hourly(app):
     incident = open_incident(SYSTEM, name="Payments down", body="", **P[1])
     start = incident.started_at
     assert leadership.next_update_due(incident) == start + timedelta(minutes=20)
-    assert leadership.update_cadence(incident, start + timedelta(hours=2, minutes=5)) == timedelta(hours=1)
+    assert cadence.update_every(incident, start + timedelta(hours=2, minutes=5)) == timedelta(hours=1)
     p2 = open_incident(SYSTEM, name="Reports slow", body="", **P[2])
     assert leadership.next_update_due(p2) == p2.started_at + timedelta(hours=1)
     assert leadership.next_summary_due(p2) is None
@@ -215,3 +215,29 @@ def test_two_clocks_racing_send_each_notice_once(app):
     assert not errors
     assert sum(results) == 2
     assert len(events("incident.sla")) == 1 and len(events("incident.update_due")) == 1
+
+
+def test_an_admin_sets_the_cadence_next_to_the_sla_targets_and_the_countdown_follows(app, client, login):
+    incident = open_incident(SYSTEM, name="Payments down", body="", **P[2])
+    login("admin")
+    assert b"update cadence" in client.get("/admin/settings/sla").data
+    fields = {f"p{p}_{k}": "" for p in range(1, 6) for k in ("update", "summary")}
+    response = client.post("/admin/settings/cadence", data=fields | {"p1_update": "15", "p1_summary": "30",
+                                                                      "p2_update": "45"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident.id)
+    assert leadership.next_update_due(incident) == incident.started_at + timedelta(minutes=45)
+    refused = client.post("/admin/settings/cadence", data=fields | {"p1_update": "two"})
+    assert refused.status_code == 422 and b"whole number of minutes" in refused.data
+
+
+def test_a_flagged_major_incident_of_low_priority_follows_p2s_cadence(app):
+    incident = open_incident(SYSTEM, name="Brand site defaced", body="", major=True, **P[4])
+    assert leadership.next_update_due(incident) == incident.started_at + timedelta(hours=1)
+    assert leadership.next_summary_due(incident) == incident.started_at + timedelta(hours=1)
+
+
+def test_only_an_admin_changes_the_cadence(app, client, login):
+    login("manager")
+    assert client.post("/admin/settings/cadence", data={"p1_update": "5"}).status_code == 403

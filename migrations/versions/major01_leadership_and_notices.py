@@ -1,4 +1,4 @@
-"""subscriber leadership preference; incident update kind (executive summaries); clock notices
+"""subscriber leadership preference; incident update kind (executive summaries); clock notices; update cadence
 
 Revision ID: major01
 Revises: practice01
@@ -26,9 +26,18 @@ def upgrade():
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('key'),
     )
+    op.create_table(
+        'update_cadence',
+        sa.Column('priority', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('update_minutes', sa.Integer(), nullable=True),
+        sa.Column('summary_minutes', sa.Integer(), nullable=True),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('priority'),
+    )
 
 
 def downgrade():
+    op.drop_table('update_cadence')
     op.drop_table('clock_notice')
     with op.batch_alter_table('incident_update', schema=None) as batch_op:
         batch_op.drop_column('kind')

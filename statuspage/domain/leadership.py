@@ -2,29 +2,25 @@
 
 A major incident is a P1 or one flagged major. When an incident becomes one, the leadership audience
 (``leadership_audience.leaders``) is told in the same transaction (event ``incident.major``). While an incident
-of P1, P2 or flagged major is open, a public update is due on a cadence per priority (P1 every 20 minutes during
-its first two hours, then hourly; P2 and other major incidents hourly) counted from the last public update; a
-major incident also owes leaders an executive summary (P1 every 30 minutes, others hourly) counted from the last
-one. The worker's clock (``domain.leader_clock``) reminds the owner when either falls due.
+is open, a public update is due on its priority's cadence (``domain.cadence``: P1 every 20 minutes during its
+first two hours, then hourly; P2 hourly) counted from the last public update; a major incident also owes leaders
+an executive summary (P1 every 30 minutes) counted from the last one. The worker's clock
+(``domain.leader_clock``) reminds the owner when either falls due.
 
 Executive summaries are internal updates of kind ``summary`` on the incident's timeline: they never reach a
 public surface, and posting one bumps only the internal version.
 """
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from .. import dispatch
 from ..extensions import db
 from ..models import Incident, IncidentUpdate, Subscriber
 from ..models.columns import utcnow
 from ..models.subscribers import LEADERSHIP_MODES
+from .cadence import summary_every, update_every
 from .incident_fields import check_body, describe_update
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, record
-from .sla import elapsed
 
-P1_FAST_PERIOD = timedelta(hours=2)
-P1_FAST_CADENCE = timedelta(minutes=20)
-HOURLY = timedelta(hours=1)
-P1_SUMMARY_CADENCE = timedelta(minutes=30)
 SUMMARY_PARTS = (("current_status", "Current status"), ("overview", "Overview"), ("next_steps", "Next steps"))
 
 
@@ -33,42 +29,25 @@ def is_major(incident: Incident) -> bool:
     return not incident.is_maintenance and (incident.priority == 1 or bool(incident.major))
 
 
-def update_cadence(incident: Incident, since: datetime) -> timedelta | None:
-    """How long after ``since`` (the last public update) the next one is due; None without a cadence."""
-    if incident.is_maintenance:
-        return None
-    if incident.priority == 1:
-        return P1_FAST_CADENCE if elapsed(incident.started_at, since) < P1_FAST_PERIOD else HOURLY
-    if incident.priority == 2 or incident.major:
-        return HOURLY
-    return None
-
-
-def summary_cadence(incident: Incident) -> timedelta | None:
-    if not is_major(incident):
-        return None
-    return P1_SUMMARY_CADENCE if incident.priority == 1 else HOURLY
-
-
 def _last(incident: Incident, kind: str) -> datetime:
     times = [u.display_at for u in incident.updates if u.kind == kind and (
         kind == "summary" or u.is_public or incident.visibility == "internal")]
     return max(times, default=incident.started_at)
 
 
-def next_update_due(incident: Incident) -> datetime | None:
+def next_update_due(incident: Incident, table: dict | None = None) -> datetime | None:
     """When the next public update is due, or None (closed, or no cadence for its priority)."""
     if not incident.is_open:
         return None
     last = _last(incident, "update")
-    cadence = update_cadence(incident, last)
-    return last + cadence if cadence else None
+    every = update_every(incident, last, table)
+    return last + every if every else None
 
 
-def next_summary_due(incident: Incident) -> datetime | None:
-    """When leaders are owed the next executive summary, or None."""
-    cadence = summary_cadence(incident) if incident.is_open else None
-    return _last(incident, "summary") + cadence if cadence else None
+def next_summary_due(incident: Incident, table: dict | None = None) -> datetime | None:
+    """When leaders are owed the next executive summary of a major incident, or None."""
+    every = summary_every(incident, table) if incident.is_open and is_major(incident) else None
+    return _last(incident, "summary") + every if every else None
 
 
 def announce_if_major(incident: Incident, was_major: bool) -> None:

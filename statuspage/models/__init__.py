@@ -15,7 +15,7 @@ from .incidents import (
 from .outbox import ClockNotice, Delivery, NotificationEvent, WorkerHeartbeat
 from .problems import ActionItem, IncidentTemplate, Problem
 from .site import Site
-from .sla import SlaTarget
+from .sla import SlaTarget, UpdateCadence
 from .subscribers import Subscriber, SubscriberComponent
 from .users import ROLES, ApiToken, User
 
@@ -25,5 +25,5 @@ __all__ = [
     "ActionItem", "ApiToken", "AuditEntry", "ClockNotice", "Component", "ComponentGroup", "ComponentStatusChange",
     "Delivery",
     "Incident", "IncidentComponent", "IncidentTemplate", "IncidentUpdate", "NotificationEvent", "Problem",
-    "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "User", "WorkerHeartbeat",
+    "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "UpdateCadence", "User", "WorkerHeartbeat",
 ]

@@ -6,6 +6,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Each module adds its routes to ``bp``; importing them here attaches them before registration.
 from . import (  # noqa: E402,F401
     audit,
+    cadence_settings,
     command,
     components,
     dashboard,
