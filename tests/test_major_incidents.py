@@ -51,8 +51,9 @@ def recipients(event):
     return sorted(rows)
 
 
-def test_a_p1_reaches_the_leadership_audience_over_real_smtp(wired, smtp_sink):
+def test_a_p1_reaches_the_leadership_audience_over_real_smtp_and_chat(wired, smtp_sink, http_sink):
     leader("ceo@example.com")
+    leader(http_sink.url("/leaders-room", scheme="json"), channel="chat")
     subscribe("email", "staff@example.com", audience="internal", confirmed=True)
     subscribe("email", "customer@example.com", confirmed=True)
     incident = open_incident(SYSTEM, name="Payments down", body="Card payments fail.", **P[1],
@@ -66,6 +67,8 @@ def test_a_p1_reaches_the_leadership_audience_over_real_smtp(wired, smtp_sink):
     text = mail[0].part("plain")
     assert "Priority: P1 Critical" in text
     assert f"https://status.example.com/internal/incidents/{incident.id}" in text
+    chat = [r for r in http_sink.wait_for(1) if b"Major incident" in r.body]
+    assert [r.path for r in chat] == ["/leaders-room"]
 
 
 def test_a_p3_flagged_major_later_tells_leaders_once(app):
