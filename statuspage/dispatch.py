@@ -82,11 +82,12 @@ def unavailable_reason(channel: str) -> str | None:
 def audience_filter(event: NotificationEvent, incident: Incident | None):
     """A WHERE clause on Subscriber for who should hear of ``event`` (None for a targeted event)."""
     update_row = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
+    payload = event.payload if isinstance(event.payload, dict) else {}  # a bad row fails at delivery, not here
     internal = (incident is not None and incident.visibility == "internal") or (
-        update_row is not None and update_row.visibility == "internal") or bool((event.payload or {}).get("staff_only"))
+        update_row is not None and update_row.visibility == "internal") or bool(payload.get("staff_only"))
     clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None)]
-    if (event.payload or {}).get("to"):  # addressed to leaders or an owner: filters are theirs to skip
-        return clauses + [leadership_audience.recipients(event.payload, incident)]
+    if payload.get("to"):  # addressed to leaders or an owner: filters are theirs to skip
+        return clauses + [leadership_audience.recipients(payload, incident)]
     if internal:
         clauses.append(Subscriber.audience == "internal")
     if incident is not None:
