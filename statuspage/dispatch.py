@@ -82,12 +82,12 @@ def unavailable_reason(channel: str) -> str | None:
 def audience_filter(event: NotificationEvent, incident: Incident | None):
     """A WHERE clause on Subscriber for who should hear of ``event`` (None for a targeted event)."""
     update_row = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
-    payload = event.payload if isinstance(event.payload, dict) else {}  # a bad row fails at delivery, not here
     internal = (incident is not None and incident.visibility == "internal") or (
-        update_row is not None and update_row.visibility == "internal") or bool(payload.get("staff_only"))
+        update_row is not None and update_row.visibility == "internal") or (
+        isinstance(event.payload, dict) and bool(event.payload.get("staff_only")))
     clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None)]
-    if payload.get("to"):  # addressed to leaders or an owner: filters are theirs to skip
-        return clauses + [leadership_audience.recipients(payload, incident)]
+    if isinstance(event.payload, dict) and event.payload.get("to"):  # to leaders or an owner: no filters
+        return clauses + [leadership_audience.recipients(event.payload, incident)]
     if internal:
         clauses.append(Subscriber.audience == "internal")
     if incident is not None:
