@@ -27,6 +27,9 @@ EVENTS = (
     "incident.opened", "incident.updated", "incident.resolved", "incident.postmortem",
     "maintenance.scheduled", "maintenance.updated", "maintenance.cancelled", "maintenance.reminder",
     "maintenance.started", "maintenance.completed", "subscription.confirm",
+    # Internal only (the leadership audience and owners): see statuspage.domain.leadership and leader_clock.
+    "incident.major", "incident.summary", "incident.update_due", "incident.summary_due", "incident.sla",
+    "leadership.digest",
 )
 
 
@@ -54,13 +57,14 @@ def render(kind: str, channel: str, context: dict, template_dir: str | Path) -> 
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     context = dict(context, event=kind)
+    context.setdefault("payload", {})
     if channel == "webhook":
         return Message(channel, payload=webhook_payload(context))
     env = _environment(str(template_dir))
     # The one-line summary, rendered once as plain text so that HTML templates escape it like any other value.
     headline = env.get_template("_partials/headline.txt").module.headline
     context["headline"] = " ".join(str(headline(kind, context.get("incident"), context.get("update"),
-                                                context["site"])).split())
+                                                context["site"], context.get("payload") or {})).split())
     part = _PartRenderer(env, channel, kind, context)
     if channel == "email":
         return Message(channel, subject=_one_line(part("subject.txt")), text=_tidy(part("txt")),

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .domain import leadership_audience
 from .domain.recording import SYSTEM, record
 from .domain.status import IMPACT_RANK
 from .extensions import db
@@ -85,9 +86,12 @@ def audience_filter(event: NotificationEvent, incident: Incident | None):
         update_row is not None and update_row.visibility == "internal") or (
         isinstance(event.payload, dict) and bool(event.payload.get("staff_only")))
     clauses = [Subscriber.confirmed_at.is_not(None), Subscriber.disabled_at.is_(None)]
+    if isinstance(event.payload, dict) and event.payload.get("to"):  # to leaders or an owner: no filters
+        return clauses + [leadership_audience.recipients(event.payload, incident)]
     if internal:
         clauses.append(Subscriber.audience == "internal")
     if incident is not None:
+        clauses.append(leadership_audience.regular(incident))
         component_ids = select(IncidentComponent.component_id).where(
             IncidentComponent.incident_id == incident.id)
         if db.session.execute(component_ids.limit(1)).first() is not None:

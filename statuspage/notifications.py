@@ -41,6 +41,12 @@ def public_url() -> str:
     return (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
 
 
+def incident_url(incident_id: str, audience: str) -> str:
+    """The incident's page for ``audience``: staff are sent to the internal page, with owner, timers and notes."""
+    prefix = "/internal" if audience == visibility.INTERNAL else ""
+    return f"{public_url()}{prefix}/incidents/{incident_id}"
+
+
 def local(value: datetime | None, tz_name: str) -> str | None:
     return value.astimezone(zone(tz_name)).strftime(LOCAL_FORMAT) if value else None
 
@@ -88,7 +94,7 @@ def incident_context(incident: Incident, audience: str, site: Site) -> dict:
         "id": incident.id, "name": incident.name, "kind": incident.kind, "status": incident.status,
         "status_label": INCIDENT_STATUS_LABEL.get(incident.status, incident.status),
         "impact": incident.impact, "impact_label": IMPACT_LABEL.get(incident.impact, incident.impact),
-        "url": f"{public_url()}/incidents/{incident.id}",
+        "url": incident_url(incident.id, audience),
         "started_at": incident.started_at, "resolved_at": incident.resolved_at,
         "scheduled_for": incident.scheduled_for, "scheduled_until": incident.scheduled_until,
         "window_local": window_local(incident, site.time_zone),
@@ -107,7 +113,7 @@ def update_context(update: IncidentUpdate, site: Site) -> dict:
         "status_label": INCIDENT_STATUS_LABEL.get(update.status, update.status),
         "body": update.body, "body_html": str(render_markdown(update.body)), "body_text": update.body,
         "display_at": update.display_at, "display_at_local": local(update.display_at, site.time_zone),
-        "internal": update.visibility == "internal",
+        "internal": update.visibility == "internal", "summary": update.kind == "summary",
     }
 
 
@@ -140,7 +146,7 @@ class EventContexts:
                 "event": event.kind, "audience": audience, "site": site_context(self.site, audience),
                 "incident": incident_context(incident, audience, self.site) if incident else None,
                 "update": update_context(update, self.site) if update else None,
-                "short_url": f"{public_url()}/incidents/{incident.id}" if incident else public_url() or None,
+                "short_url": incident_url(incident.id, audience) if incident else public_url() or None,
                 "payload": dict(event.payload or {}),
             }
         return self._cache[key]

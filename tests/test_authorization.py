@@ -6,7 +6,7 @@ import pytest
 
 INTERNAL_PREFIXES = ("/admin", "/internal", "/account")
 # Writes a viewer may make: their own password and their own internal subscription.
-VIEWER_MAY_POST = {"/account/password", "/admin/subscribers/me"}
+VIEWER_MAY_POST = {"/account/password", "/admin/subscribers/me", "/admin/subscribers/me/leadership"}
 
 
 def internal_rules(app):

@@ -36,7 +36,8 @@ def fresh(incident):
 
 def test_nothing_happens_before_the_window(window):
     assert clock.tick(window.scheduled_for - timedelta(minutes=31)) == {"started": 0, "completed": 0,
-                                                                        "reminded": 0, "overdue": 0, "purged": 0}
+                                                                        "reminded": 0, "overdue": 0, "purged": 0,
+                                                                        "leadership": 0}
     assert fresh(window).status == "scheduled"
 
 
@@ -90,7 +91,8 @@ def test_a_window_left_running_by_hand_is_not_touched(app):
     incident = schedule_maintenance(SYSTEM, name="Manual", scheduled_for=start,
                                     scheduled_until=start + timedelta(hours=1), auto_in_progress=False,
                                     auto_completed=False, remind_prior=False)
-    assert clock.tick() == {"started": 0, "completed": 0, "reminded": 0, "overdue": 0, "purged": 0}
+    assert clock.tick() == {"started": 0, "completed": 0, "reminded": 0, "overdue": 0, "purged": 0,
+                            "leadership": 0}
     post_update(SYSTEM, incident.id, status="in_progress", body="Started by hand")
     assert clock.tick()["completed"] == 0
     assert fresh(incident).status == "in_progress"

@@ -11,6 +11,7 @@ import pytest
 from statuspage import snapshot
 from statuspage.domain import components as component_rules
 from statuspage.domain import incidents as incident_rules
+from statuspage.domain import leadership
 from statuspage.domain import maintenance as maintenance_rules
 from statuspage.domain.recording import SYSTEM
 from statuspage.models.columns import utcnow
@@ -49,6 +50,7 @@ MARKERS = {
     "internal maintenance": "Qzx9 Vault rotation",
     "internal maintenance body": "Qzx10 rotate the keys",
     "internal postmortem": "Qzx11 root cause was Bob",
+    "executive summary": "Qzx12 tell the board",
 }
 
 
@@ -85,6 +87,7 @@ def seeded(app):
         SYSTEM, name="API errors", body="We are looking into it",
         components={api.id: "major_outage", ledger.id: "major_outage", payroll.id: "partial_outage"})
     incident_rules.post_update(SYSTEM, outage.id, visibility="internal", body=MARKERS["internal note"])
+    leadership.post_summary(SYSTEM, outage.id, current_status=MARKERS["executive summary"])
     hidden = incident_rules.open_incident(
         SYSTEM, name=MARKERS["internal incident"], body=MARKERS["internal incident body"], visibility="internal",
         components={api.id: "degraded_performance", ledger.id: "major_outage"}, itil_impact=1, itil_urgency=1)

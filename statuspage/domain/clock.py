@@ -5,6 +5,7 @@
 - a reminder goes out ``remind_minutes_before`` the start, once;
 - a window whose end passes while still scheduled stops being upcoming: the public version moves once, so
   every cached public response shows it.
+- major incidents and leaders: update-due reminders, SLA notices, the daily digest (``domain.leader_clock``);
 - delivered notifications and unconfirmed sign-ups older than the retention are purged (``domain.retention``).
 
 Safe with several workers: transitions go through ``post_update`` with the revision read here, so a second
@@ -20,7 +21,7 @@ from .. import dispatch
 from ..extensions import db
 from ..models import Incident, Site
 from ..models.columns import utcnow
-from . import retention
+from . import leader_clock, retention
 from .incidents import post_update, resolve_incident
 from .recording import SYSTEM, DomainError, bump_site_version, change
 
@@ -120,6 +121,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     rows removed by the retention purge, which runs at most once an hour)."""
     now = now or utcnow()
     done = {"started": start_due_windows(now), "completed": complete_due_windows(now),
-            "reminded": send_due_reminders(now), "overdue": expire_overdue_windows(now)}
+            "reminded": send_due_reminders(now), "overdue": expire_overdue_windows(now),
+            "leadership": leader_clock.tick(now)}
     purged = retention.purge_if_due(now)
     return done | {"purged": sum(purged.values()) if purged else 0}

@@ -8,6 +8,7 @@ from .. import dispatch
 from ..extensions import db
 from ..models import VISIBILITIES, Incident, IncidentComponent, IncidentUpdate
 from ..models.columns import utcnow
+from . import leadership
 from .components import apply_status, get_component
 from .incident_fields import (
     apply_fields,
@@ -106,6 +107,7 @@ def open_incident(actor: Actor, *, name: str, status: str = "investigating", imp
                after=describe_incident(incident) | {"update": describe_update(update)})
         if deliver_notifications:
             dispatch.enqueue("incident.opened", incident, update)
+        leadership.announce_if_major(incident, was_major=False)
         bump_site_version()
     return incident
 
@@ -214,6 +216,7 @@ def update_incident(actor: Actor, incident_id: str, expected_revision: int | Non
         incident = get_incident(incident_id)
         check_revision(incident, expected_revision, describe_incident)
         before = describe_incident(incident)
+        was_major = leadership.is_major(incident)
         goes_public = incident.visibility == "internal" and values.get("visibility") == "public"
         if goes_public and not body:
             raise DomainError("write the first public update: what staff wrote so far stays internal",
@@ -235,6 +238,7 @@ def update_incident(actor: Actor, incident_id: str, expected_revision: int | Non
                incident.name, before=before, after=after)
         if update is not None and deliver_notifications:
             dispatch.enqueue(_published_kind(incident), incident, update)
+        leadership.announce_if_major(incident, was_major)
         bump_site_version()
     return incident
 

@@ -58,7 +58,8 @@ class Subscription:
 
 def describe_subscriber(s: Subscriber) -> dict:
     return {"channel": s.channel, "target": display_target(s), "audience": s.audience,
-            "component_ids": s.component_ids, "min_impact": s.min_impact, "state": s.state}
+            "component_ids": s.component_ids, "min_impact": s.min_impact, "state": s.state,
+            "leadership": s.leadership}
 
 
 def get_subscriber(public_id: str) -> Subscriber:

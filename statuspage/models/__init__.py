@@ -12,17 +12,18 @@ from .incidents import (
     IncidentComponent,
     IncidentUpdate,
 )
-from .outbox import Delivery, NotificationEvent, WorkerHeartbeat
+from .outbox import ClockNotice, Delivery, NotificationEvent, WorkerHeartbeat
 from .problems import ActionItem, IncidentTemplate, Problem
 from .site import Site
-from .sla import SlaTarget
+from .sla import SlaTarget, UpdateCadence
 from .subscribers import Subscriber, SubscriberComponent
 from .users import ROLES, ApiToken, User
 
 __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES", "CLOSED_STATUSES", "COMPONENT_STATUSES", "IMPACTS", "INCIDENT_STATUSES",
     "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "ROLES", "VISIBILITIES",
-    "ActionItem", "ApiToken", "AuditEntry", "Component", "ComponentGroup", "ComponentStatusChange", "Delivery",
+    "ActionItem", "ApiToken", "AuditEntry", "ClockNotice", "Component", "ComponentGroup", "ComponentStatusChange",
+    "Delivery",
     "Incident", "IncidentComponent", "IncidentTemplate", "IncidentUpdate", "NotificationEvent", "Problem",
-    "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "User", "WorkerHeartbeat",
+    "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "UpdateCadence", "User", "WorkerHeartbeat",
 ]

@@ -14,6 +14,7 @@ IMPACTS = ("none", "minor", "major", "critical")
 OPEN_INCIDENT_STATUSES = ("investigating", "identified", "monitoring")
 ACTIVE_MAINTENANCE_STATUSES = ("in_progress", "verifying")
 CLOSED_STATUSES = ("resolved", "postmortem", "completed")
+UPDATE_KINDS = ("update", "summary")  # summary: an executive summary for leaders, always internal
 
 
 class Incident(db.Model):
@@ -120,6 +121,7 @@ class IncidentUpdate(db.Model):
     status: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[str] = mapped_column(String(16), default="public")
+    kind: Mapped[str] = mapped_column(String(16), default="update", server_default="update")
     display_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

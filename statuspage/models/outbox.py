@@ -57,3 +57,14 @@ class WorkerHeartbeat(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     info: Mapped[str] = mapped_column(Text, default="")
+
+
+class ClockNotice(db.Model):
+    """A notice the worker's clock has sent, by key (``update-due:<incident>:<due time>``,
+    ``sla:<incident>:<timer>:<state>``, ``digest:<date>``): inserting the key is the claim, so several workers
+    send each notice once."""
+
+    __tablename__ = "clock_notice"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,3 +17,15 @@ class SlaTarget(db.Model):
     acknowledge_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     resolve_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class UpdateCadence(db.Model):
+    """One priority's communication cadence in minutes while an incident is open: a public update every
+    ``update_minutes``, an executive summary for leaders every ``summary_minutes``; None means none."""
+
+    __tablename__ = "update_cadence"
+
+    priority: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    update_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    summary_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -10,6 +10,9 @@ from .columns import UTCDateTime, new_id, utcnow
 CHANNELS = ("email", "sms", "chat", "webhook")
 AUDIENCES = ("public", "internal")
 SUBSCRIBER_STATES = ("unconfirmed", "active", "disabled")
+# What an internal subscriber in the leadership audience is told (None: not a leader): "major" immediate
+# notices of P1/P2 and major incidents only, "all" immediate notices of every incident, "digest" a daily email.
+LEADERSHIP_MODES = ("major", "all", "digest")
 
 
 class Subscriber(db.Model):
@@ -22,6 +25,7 @@ class Subscriber(db.Model):
     audience: Mapped[str] = mapped_column(String(16), default="public")
     all_components: Mapped[bool] = mapped_column(Boolean, default=True)
     min_impact: Mapped[str] = mapped_column(String(16), default="none")
+    leadership: Mapped[str | None] = mapped_column(String(16), nullable=True)  # LEADERSHIP_MODES, internal only
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     confirmation_code_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -162,7 +162,8 @@ def _incident_page(incident_id: str, audience: str, now=None):
     updates = [(u, visibility.visible_affected_changes(u.affected_components, audience, visible_ids))
                for u in visibility.visible_updates(incident, audience)]
     return render_template("public/incident.html", incident=incident, updates=updates, components=components,
-                           tz=site.time_zone, audience=audience, now=now or utcnow())
+                           tz=site.time_zone, audience=audience, now=now or utcnow(),
+                           service_levels=visibility.can_see_service_levels(audience))
 
 
 @bp.get("/incidents/<incident_id>")

@@ -6,12 +6,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Each module adds its routes to ``bp``; importing them here attaches them before registration.
 from . import (  # noqa: E402,F401
     audit,
+    cadence_settings,
     command,
     components,
     dashboard,
     deliveries,
     incidents,
     maintenance,
+    major,
     settings,
     sla_settings,
     subscribers,

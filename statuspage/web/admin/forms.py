@@ -164,6 +164,7 @@ class NoteForm(FlaskForm):
     revision = HiddenField()
     body = TextAreaField("Internal note (Markdown, staff only)",
                          validators=[DataRequired(), Length(max=20000)])
+    notify = BooleanField("Send to internal subscribers (their component and impact filters apply)")
     submit = SubmitField("Add internal note")
 
 

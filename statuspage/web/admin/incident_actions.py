@@ -78,11 +78,11 @@ def incident_update(incident_id: str):
 @bp.post("/incidents/<incident_id>/notes")
 @require("manage")
 def incident_note(incident_id: str):
-    """An internal note: staff only, never public, never sent to public subscribers."""
+    """An internal note: staff only, never public; sent to internal subscribers when asked."""
     incident = incident_or_404(incident_id, kind=None)
     form = NoteForm(prefix="note")
     return run(incident, form, "note_form", lambda: domain.post_update(
-        web_actor(), incident.id, body=form.body.data, visibility="internal", deliver_notifications=False,
+        web_actor(), incident.id, body=form.body.data, visibility="internal", deliver_notifications=form.notify.data,
         expected_revision=expected_revision(form)), "Internal note added.")
 
 
