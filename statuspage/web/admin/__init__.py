@@ -12,6 +12,8 @@ from . import (  # noqa: E402,F401
     deliveries,
     incidents,
     maintenance,
+    problems,
+    reviews,
     settings,
     sla_settings,
     subscribers,
