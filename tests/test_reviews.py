@@ -10,7 +10,15 @@ from statuspage.domain import reviews
 from statuspage.domain.recording import SYSTEM, DomainError
 from statuspage.domain.review_impact import impact_of, timeline_events
 from statuspage.extensions import db
-from statuspage.models import ComponentStatusChange, Delivery, Incident, IncidentReview, NotificationEvent, Site, Subscriber
+from statuspage.models import (
+    ComponentStatusChange,
+    Delivery,
+    Incident,
+    IncidentReview,
+    NotificationEvent,
+    Site,
+    Subscriber,
+)
 from statuspage.models.columns import utcnow
 
 
