@@ -107,12 +107,12 @@ def _first_line(text: str, limit: int = 140) -> str:
 def timeline_events(incident: Incident) -> list[tuple[datetime, str]]:
     """(time, what happened) for the incident, oldest first; internal notes are included (the review is
     internal until published, and the manager edits the seed before publishing)."""
-    names = {u.id: u.display_name for u in db.session.scalars(select(User))}
     events = [(incident.started_at, "Incident started")]
     if incident.detected_at and incident.detected_at != incident.started_at:
         events.append((incident.detected_at, "Detected"))
     if incident.acknowledged_at:
-        who = names.get(incident.acknowledged_by_id)
+        user = db.session.get(User, incident.acknowledged_by_id) if incident.acknowledged_by_id else None
+        who = user.display_name if user else None
         events.append((incident.acknowledged_at, "Acknowledged" + (f" by {who}" if who else "")))
     if incident.mitigated_at:
         events.append((incident.mitigated_at, "Mitigated: users no longer affected"))
