@@ -6,7 +6,7 @@ outbox rows a real page would have.
 import random
 from datetime import date, timedelta
 
-from .domain import command
+from .domain import command, problems, reviews
 from .domain import components as comp
 from .domain import incidents as inc
 from .domain import maintenance as maint
@@ -79,6 +79,42 @@ def _statuses(updates: int) -> list[str]:
             4: ["investigating", "identified", "monitoring", "resolved"]}[updates]
 
 
+def _published_review(incident_id: str, now) -> None:
+    """A published post-incident review with three action items: one done, one overdue, one due later."""
+    reviews.start_review(DEMO, incident_id)
+    reviews.save_review(
+        DEMO, incident_id,
+        summary="Sign-in and the dashboard failed for everyone for two and a half hours: the TLS certificate of "
+                "our identity provider expired at 09:12 UTC.",
+        contributing_factors="- The identity provider was added by hand, outside the automated renewal.\n"
+                             "- No alert watched certificate expiry dates.",
+        root_cause="Renewal was automated for every host but this one.",
+        went_well="- The cause was found within 20 minutes.\n- Status updates went out every 30 minutes.",
+        went_badly="- Nobody was paged until customers wrote in.\n- Renewing by hand took an hour.")
+    for title, due, done in (("Alert 21 days before any certificate expires", now.date() - timedelta(days=5), False),
+                             ("Move the identity provider behind the automated renewal",
+                              now.date() + timedelta(days=14), False),
+                             ("Renew the certificate for two years", now.date() - timedelta(days=16), True)):
+        item = reviews.add_action_item(DEMO, incident_id, title, due_date=due)
+        if done:
+            reviews.set_action_item_done(DEMO, item.id, True)
+    reviews.move_review(DEMO, incident_id, "in_review")
+    reviews.move_review(DEMO, incident_id, "published", notify=False)
+
+
+def _problems(outage_id: str, live_id: str) -> None:
+    """Two problems: a known error whose workaround shows on /internal (the live incident hits its component),
+    and an open one behind the full outage."""
+    pool = problems.create_problem(
+        DEMO, "Connection pool too small after deploys", incident_id=live_id,
+        symptom="REST API requests time out for some minutes after a deploy.",
+        root_cause="Deploys reset the pool to its default of 10 connections.",
+        workaround="Restart the API pods with `kubectl rollout restart deploy/api`; the pool size is read again.")
+    problems.move_problem(DEMO, pool.id, "known_error")
+    problems.create_problem(DEMO, "Primary database fails over slowly", incident_id=outage_id,
+                            symptom="Writes fail for minutes when the primary database node is lost.")
+
+
 def seed(now=None) -> str:
     """Create the demo page; returns a one-line summary."""
     now = now or utcnow()
@@ -118,11 +154,9 @@ def seed(now=None) -> str:
         command.correct_times(DEMO, incident.id, acknowledged_at=start + ack,
                               mitigated_at=start + step * (len(texts) - 2) if len(texts) > 2 else None)
         if impact == "critical" and days_ago == 17:
-            inc.publish_postmortem(DEMO, incident.id, notify=False, body=(
-                "## What happened\nThe TLS certificate of our identity provider expired at 09:12 UTC.\n\n"
-                "## Why\nRenewal was automated for every host but this one, which was added by hand.\n\n"
-                "## What we are doing\n- Alert 21 days before any certificate expires\n"
-                "- Move the identity provider behind the automated renewal\n"))
+            _published_review(incident.id, now)
+        if impact == "critical" and days_ago == 58:
+            ids["_outage58"] = incident.id
 
     # The live incident: three public updates and one internal note.
     live_start = now - timedelta(minutes=52)
@@ -165,5 +199,6 @@ def seed(now=None) -> str:
                                scheduled_until=soon + timedelta(hours=3), component_ids=[ids["Search"]],
                                body="We are moving search to a new cluster. Search results may be incomplete "
                                     "for up to 30 minutes during the window.", deliver_notifications=False)
+    _problems(ids.pop("_outage58"), live.id)
     return (f"{len(ids)} components in {len(GROUPS)} groups, {len(PAST_INCIDENTS) + 1} incidents, "
             "2 maintenance windows")

@@ -21,6 +21,7 @@ from .incident_fields import (
     impact_from_components,
 )
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, check_revision, record
+from .review_gate import check_may_close
 from .status import COMPONENT_STATUS_RANK, IMPACT_RANK
 from .visibility import written_for
 
@@ -93,6 +94,8 @@ def open_incident(actor: Actor, *, name: str, status: str = "investigating", imp
                                  **fields})
         db.session.add(incident)
         db.session.flush()
+        if status == "postmortem":
+            check_may_close(incident)
         changes = _link_components(incident, components, at, cause="incident")
         _set_lifecycle_time(incident, status, at)
         if status in ("resolved", "postmortem"):
@@ -140,6 +143,8 @@ def post_update(actor: Actor, incident_id: str, *, status: str | None = None, bo
                               field="status")
         if not body and not internal_note and status == incident.status and not components:
             raise DomainError("write what changed", field="body")
+        if status == "postmortem" and incident.status != "postmortem":
+            check_may_close(incident)
         before = describe_incident(incident)
         cause = "maintenance" if incident.is_maintenance else "incident"
         if incident.is_maintenance and status == "in_progress" and incident.status == "scheduled" \
@@ -301,21 +306,27 @@ def delete_incident(actor: Actor, incident_id: str) -> None:
 
 
 def publish_postmortem(actor: Actor, incident_id: str, body: str, notify: bool = True) -> Incident:
+    with change():
+        return write_postmortem(actor, get_incident(incident_id), body, notify)
+
+
+def write_postmortem(actor: Actor, incident: Incident, body: str, notify: bool = True) -> Incident:
+    """``publish_postmortem`` inside the caller's transaction (a review publishes with its own state)."""
     body = check_body(body)
     if not body:
         raise DomainError("a postmortem needs a text", field="body")
-    with change():
-        incident = get_incident(incident_id)
-        if incident.is_open:
-            raise DomainError("resolve the incident before publishing its postmortem", field="status")
-        before = describe_incident(incident)
-        incident.postmortem_body = body
-        incident.postmortem_published_at = utcnow()
-        incident.status = "postmortem" if not incident.is_maintenance else incident.status
-        db.session.flush()
-        record(actor, "incident.postmortem", "incident", incident.id, incident.name, before=before,
-               after=describe_incident(incident) | {"postmortem_body": body})
-        if notify:
-            dispatch.enqueue("incident.postmortem", incident, None)
-        bump_site_version()
+    if incident.is_open:
+        raise DomainError("resolve the incident before publishing its postmortem", field="status")
+    if incident.status != "postmortem":
+        check_may_close(incident)
+    before = describe_incident(incident)
+    incident.postmortem_body = body
+    incident.postmortem_published_at = utcnow()
+    incident.status = "postmortem" if not incident.is_maintenance else incident.status
+    db.session.flush()
+    record(actor, "incident.postmortem", "incident", incident.id, incident.name, before=before,
+           after=describe_incident(incident) | {"postmortem_body": body})
+    if notify:
+        dispatch.enqueue("incident.postmortem", incident, None)
+    bump_site_version()
     return incident

@@ -110,6 +110,12 @@ def can_see_service_levels(audience: str) -> bool:
     return audience == INTERNAL
 
 
+def can_see_known_errors(audience: str) -> bool:
+    """Problems, known errors and their workarounds are staff matters: the internal audience only."""
+    _check(audience)
+    return audience == INTERNAL
+
+
 def visible_updates(incident: Incident, audience: str) -> list[IncidentUpdate]:
     """The incident's updates the audience may read, newest first."""
     _check(audience)

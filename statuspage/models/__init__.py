@@ -13,7 +13,7 @@ from .incidents import (
     IncidentUpdate,
 )
 from .outbox import ClockNotice, Delivery, NotificationEvent, WorkerHeartbeat
-from .problems import ActionItem, IncidentTemplate, Problem
+from .problems import REVIEW_SECTIONS, REVIEW_STATES, ActionItem, IncidentReview, IncidentTemplate, Problem
 from .site import Site
 from .sla import SlaTarget, UpdateCadence
 from .subscribers import Subscriber, SubscriberComponent
@@ -21,9 +21,9 @@ from .users import ROLES, ApiToken, User
 
 __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES", "CLOSED_STATUSES", "COMPONENT_STATUSES", "IMPACTS", "INCIDENT_STATUSES",
-    "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "ROLES", "VISIBILITIES",
+    "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "REVIEW_SECTIONS", "REVIEW_STATES", "ROLES", "VISIBILITIES",
     "ActionItem", "ApiToken", "AuditEntry", "ClockNotice", "Component", "ComponentGroup", "ComponentStatusChange",
-    "Delivery",
-    "Incident", "IncidentComponent", "IncidentTemplate", "IncidentUpdate", "NotificationEvent", "Problem",
-    "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "UpdateCadence", "User", "WorkerHeartbeat",
+    "Delivery", "Incident", "IncidentComponent", "IncidentReview", "IncidentTemplate", "IncidentUpdate",
+    "NotificationEvent", "Problem", "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "UpdateCadence", "User",
+    "WorkerHeartbeat",
 ]

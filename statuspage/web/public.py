@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import snapshot
-from ..domain import sla, visibility
+from ..domain import problems, sla, visibility
 from ..domain.overview import incident_loader, load_overview
 from ..extensions import db
 from ..models import Incident, Site
@@ -101,9 +101,11 @@ def render_overview(audience: str, now=None) -> str:
     percents = {cid: _component_percent(u) for cid, u in overview.uptime.items()}
     timers = sla.timers_by_id(overview.open_incidents, overview.now) \
         if visibility.can_see_service_levels(audience) else {}
+    known_errors = problems.known_errors_now(problems.open_incident_components(overview.open_incidents)) \
+        if visibility.can_see_known_errors(audience) else []
     return render_template("public/index.html", ov=overview, audience=audience, recent_days=recent_days,
                            percents=percents, tz=overview.site.time_zone, today=today, timers=timers,
-                           visible_updates=visibility.visible_updates)
+                           visible_updates=visibility.visible_updates, known_errors=known_errors)
 
 
 @bp.get("/")

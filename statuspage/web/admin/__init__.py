@@ -14,6 +14,8 @@ from . import (  # noqa: E402,F401
     incidents,
     maintenance,
     major,
+    problems,
+    reviews,
     settings,
     sla_settings,
     subscribers,

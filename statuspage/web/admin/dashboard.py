@@ -7,6 +7,7 @@ from flask import render_template, url_for
 from werkzeug.routing import BuildError
 
 from ...domain import maintenance, sla
+from ...domain.reviews import overdue_action_items
 from ...extensions import db
 from ...models import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -61,4 +62,5 @@ def dashboard():
         "admin/dashboard.html", now=now, site=Site.get(), open_incidents=open_incidents, timers=timers,
         unacknowledged=unacknowledged, at_risk=at_risk, owners=staff_names(i.owner_id for i in open_incidents),
         active_maintenance=active_maintenance, upcoming_maintenance=upcoming_maintenance, late=late,
-        troubled=troubled, recent=recent, console_link=console_link)
+        troubled=troubled, recent=recent, console_link=console_link,
+        overdue_items=overdue_action_items(now.date()))
