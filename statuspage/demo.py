@@ -6,7 +6,7 @@ outbox rows a real page would have.
 import random
 from datetime import date, timedelta
 
-from .domain import command, problems, reviews
+from .domain import command, leadership, problems, reviews
 from .domain import components as comp
 from .domain import incidents as inc
 from .domain import maintenance as maint
@@ -163,7 +163,7 @@ def seed(now=None) -> str:
     live = inc.open_incident(DEMO, name="Increased latency on the REST API", status="investigating",
                              body="We are seeing increased response times on the REST API and are investigating.",
                              components={ids["REST API"]: "degraded_performance"}, at=live_start,
-                             deliver_notifications=False, itil_impact=2, itil_urgency=1)
+                             deliver_notifications=False, itil_impact=2, itil_urgency=1, major=True)
     inc.post_update(DEMO, live.id, status="investigating", at=live_start + timedelta(minutes=5),
                     visibility="internal", deliver_notifications=False,
                     body="Internal: on-call suspects the new connection-pool settings from deploy #4812.")
@@ -174,6 +174,13 @@ def seed(now=None) -> str:
     inc.post_update(DEMO, live.id, status="monitoring", at=live_start + timedelta(minutes=44),
                     components={ids["REST API"]: "degraded_performance"}, deliver_notifications=False,
                     body="The fix is deployed to all regions. Response times are improving; we are monitoring.")
+    leadership.post_summary(DEMO, live.id,
+                            current_status="API slower than usual, a few requests time out; the fix is deployed "
+                                           "and response times are improving.",
+                            overview="A connection-pool setting in this morning's deploy left the API short of "
+                                     "database connections. Customers saw slow pages, some errors.",
+                            next_steps="Watch latency for 30 minutes, then resolve. Review the deploy checklist "
+                                       "in the post-incident review.")
 
     # A staff-only incident nobody has acknowledged yet, its acknowledge timer past the 75% warning.
     inc.open_incident(DEMO, name="Nightly invoicing run stalled", visibility="internal",
