@@ -221,7 +221,8 @@ def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
         if outcome.sent:
             if delivery.state != "sent":
                 delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
-                delivery.claimed_by = delivery.lease_expires_at = None
+                # The lease ends; claimed_by keeps which worker sent it (operators trace duplicates by it).
+                delivery.claimed_by, delivery.lease_expires_at = worker_name, None
                 delivery.attempts += 1
             continue
         if delivery.state != "claimed" or delivery.claimed_by != worker_name:

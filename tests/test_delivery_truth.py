@@ -84,7 +84,7 @@ def test_a_send_that_succeeds_after_its_lease_expired_into_dead_is_recorded_as_s
     dispatch.record_results("slow-worker", [dispatch.Outcome(claimed, sent=True)])
 
     delivery = delivery_of(hook)
-    assert (delivery.state, delivery.last_error, delivery.claimed_by) == ("sent", None, None)
+    assert (delivery.state, delivery.last_error, delivery.claimed_by) == ("sent", None, "slow-worker")
     assert delivery.sent_at is not None
 
 
