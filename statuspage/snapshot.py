@@ -23,7 +23,6 @@ from flask import Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 from werkzeug.exceptions import ServiceUnavailable
 
 from .extensions import db
@@ -91,7 +90,10 @@ class PublicVersion:
                         "options": f"-c statement_timeout={int(self.timeout * 1000)}"}
             else:
                 args = {"timeout": self.timeout}
-            self._engine = create_engine(self.url, poolclass=NullPool, connect_args=args)
+            # A pool of its own: a hung database that holds every connection of the app's pool cannot make this
+            # check wait, and a pinged connection is cheaper than a new one twice a second.
+            self._engine = create_engine(self.url, pool_size=1, max_overflow=1, pool_timeout=self.timeout,
+                                         pool_pre_ping=True, connect_args=args)
         return self._engine.connect()
 
     def read(self) -> VersionState:
@@ -123,6 +125,11 @@ class PublicVersion:
 
     def forget(self) -> None:
         self.read_at = float("-inf")
+
+    def close(self) -> None:
+        """Close the check's pooled connection (tests end each app's; a process never needs to)."""
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 class SnapshotStore:
@@ -217,6 +224,12 @@ def clear() -> None:
         with each._lock:
             each.entries.clear()
         each.version.forget()
+
+
+def close_connections() -> None:
+    """Close the version checks' connections of every application in this process (tests)."""
+    for each in list(_stores):
+        each.version.close()
 
 
 class SnapshotAwareSessionInterface(SecureCookieSessionInterface):

@@ -81,6 +81,8 @@ def _fresh_snapshots():
     from statuspage import snapshot
 
     snapshot.clear()
+    yield
+    snapshot.close_connections()  # each app's version check holds a pooled connection
 
 
 @pytest.fixture
