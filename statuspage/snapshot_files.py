@@ -21,6 +21,7 @@ from werkzeug.http import http_date, parse_accept_header, parse_date, parse_etag
 from .security import headers_for
 
 COMPRESS_ABOVE = 512  # bytes; below this the headers outweigh the saving
+REVALIDATION_HEADERS = frozenset({"ETag", "Cache-Control", "Last-Modified", "Vary", "Access-Control-Allow-Origin"})
 STALE_HEADERS = [("X-Snapshot", "stale"), ("Warning", '110 - "Response is Stale"')]
 
 
@@ -41,7 +42,7 @@ class Snapshot:
     etag: str = ""
     encoded: dict = field(default_factory=dict)  # encoding -> (body, etag)
     headers: dict = field(default_factory=dict)  # encoding -> [(name, value)] for a 200
-    headers_304: dict = field(default_factory=dict)  # the same without the body's length and type
+    headers_304: dict = field(default_factory=dict)  # encoding -> [(name, value)] for a 304
 
     def __post_init__(self):
         self.etag = self.etag or hashlib.sha256(self.body).hexdigest()[:32]
@@ -61,8 +62,8 @@ class Snapshot:
         for encoding, (data, etag) in self.encoded.items():
             extra = [] if encoding == "identity" else [("Content-Encoding", encoding)]
             self.headers[encoding] = [*common, *extra, ("ETag", etag), ("Content-Length", str(len(data)))]
-            self.headers_304[encoding] = [h for h in self.headers[encoding]
-                                          if h[0] not in ("Content-Length", "Content-Type")]
+            # A 304 carries what a cache revalidates with (RFC 9110 15.4.5), not the body's own headers.
+            self.headers_304[encoding] = [h for h in self.headers[encoding] if h[0] in REVALIDATION_HEADERS]
 
     def is_current(self, version: int | None) -> bool:
         """Rendered for ``version`` and, for a page that shows the clock, for the present window."""
