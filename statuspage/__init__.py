@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, errors, rendering, security, snapshot
+from . import cli, errors, fragments, rendering, security, snapshot
 from .api import init_app as init_api
 from .config import build_config
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     rendering.init_app(app)
+    fragments.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     snapshot.init_app(app)

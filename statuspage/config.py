@@ -106,7 +106,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "SNAPSHOT_MAX_AGE": _number("STATUSPAGE_SNAPSHOT_MAX_AGE", "10", int),
         # How often each process checks the public version (a write shows everywhere within this), and how
         # long that check may wait for the database before the last good snapshot is served instead.
-        "SNAPSHOT_VERSION_TTL": _number("STATUSPAGE_SNAPSHOT_VERSION_TTL", "0.5"),
+        "SNAPSHOT_VERSION_TTL": _number("STATUSPAGE_SNAPSHOT_VERSION_TTL", "0.25"),
         "SNAPSHOT_DB_TIMEOUT": _number("STATUSPAGE_SNAPSHOT_DB_TIMEOUT", "2"),
         # Pages that show the clock (uptime bars' today, "ongoing for") are rendered again this often (s).
         "SNAPSHOT_CLOCK_WINDOW": _number("STATUSPAGE_SNAPSHOT_CLOCK_WINDOW", "60", int),

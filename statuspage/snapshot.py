@@ -38,6 +38,7 @@ PLAIN_PATHS = V2_PATHS | {"/", "/history.rss", "/history.atom", "/maintenance.ic
 _ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 MAX_ENTRIES = 5000
 OUTAGE_LOG_EVERY = 60.0
+RENDER_WAIT = 10.0  # seconds a reader with nothing to show waits for another thread's or process's render
 
 
 def history_page(query_string: str) -> int:
@@ -141,13 +142,15 @@ class SnapshotStore:
         self.entries: dict[tuple, Snapshot] = {}
         self.renders = 0
         self._lock = threading.Lock()
+        self._rendering: dict[tuple, threading.Event] = {}
 
     def lookup(self, key: tuple) -> tuple[Snapshot, bool] | None:
-        """(snapshot, stale) when the store can answer without rendering, else None."""
+        """(snapshot, stale) when the store can answer without rendering, else None. While one thread renders a
+        new version, the others answer from the previous one: a fraction of a second old, and nobody waits."""
         state = self.version.current()
         snap = self.entries.get(key)
         if state.ok:
-            if snap is not None and snap.is_current(state.value):
+            if snap is not None and (snap.is_current(state.value) or key in self._rendering):
                 return snap, False
             return None
         snap = snap or self._from_disk(key)
@@ -164,23 +167,58 @@ class SnapshotStore:
 
     def render(self, key: tuple, render, state: VersionState, mimetype: str, cors: bool,
                fresh_for: int | None, max_age: int) -> Snapshot:
-        """Render ``key`` for ``state``; the clock a page shows is the bucket's start or the version's time,
-        whichever is later, so every process renders the same bytes for the same version and bucket."""
+        """The snapshot of ``key`` for ``state``, rendered once: one thread per process renders, and one process
+        at a time (a lock file beside the disk copy), the others take its copy from disk. Meanwhile a reader
+        gets the previous version when there is one, and waits for the render only when there is none."""
         bucket = int(time.time() // fresh_for) if fresh_for else None
+        with self._lock:
+            gate = self._rendering.get(key)
+            mine = gate is None
+            if mine:
+                gate = self._rendering[key] = threading.Event()
+        previous = self.entries.get(key)
+        if not mine:
+            if previous is not None:
+                return previous
+            gate.wait(RENDER_WAIT)
+            snap = self.entries.get(key)
+            return snap if snap is not None and snap.is_current(state.value) else self._render(
+                key, render, state, bucket, mimetype, cors, fresh_for, max_age)
+        try:
+            with self.files.render_lock(key, 0 if previous is not None else RENDER_WAIT) as got:
+                snap = self.files.load_current(key, state.value, state.changed_at.timestamp(), bucket)
+                if snap is None and not got and previous is not None:
+                    return previous  # another process is rendering it; its copy is taken on a later request
+                if snap is None:
+                    return self._render(key, render, state, bucket, mimetype, cors, fresh_for, max_age)
+                self._keep(snap)
+                return snap
+        finally:
+            with self._lock:
+                self._rendering.pop(key, None)
+            gate.set()
+
+    def _render(self, key: tuple, render, state: VersionState, bucket: int | None, mimetype: str, cors: bool,
+                fresh_for: int | None, max_age: int) -> Snapshot:
+        """Render ``key``; the clock a page shows is the bucket's start or the version's time, whichever is
+        later, so every process renders the same bytes for the same version and bucket."""
         now = state.changed_at
         if bucket is not None:
             now = max(now, datetime.fromtimestamp(bucket * fresh_for, UTC))
         body = render(now)
         snap = Snapshot(key, state.value, bucket, mimetype, body.encode() if isinstance(body, str) else body,
-                        now, cors, max_age, fresh_for)
+                        now, cors, max_age, fresh_for, state.changed_at.timestamp())
+        self._keep(snap)
+        self.renders += 1
+        self.files.save(snap)
+        return snap
+
+    def _keep(self, snap: Snapshot) -> None:
         with self._lock:
             if len(self.entries) >= MAX_ENTRIES:
                 for old in sorted(self.entries, key=lambda k: self.entries[k].last_modified)[:MAX_ENTRIES // 10]:
                     del self.entries[old]
-            self.entries[key] = snap
-            self.renders += 1
-        self.files.save(snap)
-        return snap
+            self.entries[snap.key] = snap
 
 
 _stores: "weakref.WeakSet[SnapshotStore]" = weakref.WeakSet()

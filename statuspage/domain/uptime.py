@@ -8,6 +8,7 @@ A local day is not always 24 hours (23 or 25 on daylight-saving days): its bound
 converted to UTC, and every length is taken between UTC instants. (Python subtracts two datetimes that share a
 tzinfo on their wall clocks, which would count a 23-hour day as 24.)
 """
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -62,6 +63,11 @@ class ComponentUptime:
             return None
         return round(100 * (1 - self.down_seconds / self.observed_seconds), 2)
 
+    @property
+    def key(self) -> tuple:
+        """Everything a bar of these days shows, hashable: equal keys draw the same bar."""
+        return tuple((d.day, d.uptime, d.worst, tuple(tuple(i) for i in d.incidents)) for d in self.days)
+
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The instant ``day`` begins in ``tz``, in UTC."""
@@ -85,6 +91,19 @@ def _bounds(days: tuple[date, ...], tz: ZoneInfo) -> tuple:
     return tuple((day, *_day_bounds(day, tz)) for day in days)
 
 
+def _incidents_by_day(incidents: list, bounds: tuple) -> list[list]:
+    """For each day of ``bounds``, the (id, name, impact) of the incidents open at some time that day, in the
+    order given: each incident is placed on the days it spans, not tested against every day."""
+    starts, ends = [b[1] for b in bounds], [b[2] for b in bounds]
+    out: list[list] = [[] for _ in bounds]
+    for incident in incidents:
+        first = bisect_right(ends, incident[3])  # the first day ending after it started
+        last = len(bounds) if incident[4] is None else bisect_right(starts, incident[4])
+        for n in range(first, last):
+            out[n].append(incident[:3])
+    return out
+
+
 def compute(component: Component, changes: list, incidents: list, days: list[date], tz: ZoneInfo,
             now: datetime, weights: dict) -> ComponentUptime:
     """Uptime of one component over ``days``; ``changes`` are (changed_at, old, new) sorted by time, and
@@ -100,10 +119,11 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
         intervals.append((cursor, changed_at, status))
         cursor, status = changed_at, new
     intervals.append((cursor, now, status))
+    bounds = _bounds(tuple(days), tz)
+    by_day = _incidents_by_day(incidents, bounds)
     out, observed_total, down_total, first = [], 0.0, 0.0, 0
-    for day, day_start, day_end in _bounds(tuple(days), tz):
+    for (day, day_start, day_end), day_incidents in zip(bounds, by_day, strict=True):
         start, end = max(day_start, begin), min(day_end, now)
-        day_incidents = [i[:3] for i in incidents if i[3] < day_end and (i[4] is None or i[4] >= day_start)]
         if end <= start:
             out.append(UptimeDay(day, None, incidents=day_incidents))
             continue
