@@ -102,3 +102,24 @@ def test_a_copy_from_an_earlier_database_with_the_same_version_number_is_not_tak
     calls = []
     assert render_once(two, version(1, at=9), "this database's page", calls).body == b"this database's page"
     assert calls == ["this database's page"]
+
+
+def test_a_kept_bar_is_drawn_again_when_what_it_shows_changes(client, app):
+    """The 90-day bars are kept between versions; a status change still shows in today's slice at once."""
+    import re
+
+    from statuspage.domain import components
+    from statuspage.domain.recording import SYSTEM
+
+    api = components.create_component(SYSTEM, name="Checkout API", showcase=True)
+    components.create_component(SYSTEM, name="Search", showcase=True)
+
+    def today_slices():
+        html = client.get("/").get_data(as_text=True)
+        bars = re.findall(r'<ol class="bar"[^>]*>(.*?)</ol>', html, re.S)
+        return [re.findall(r"class=u-(\w)", bar)[-1] for bar in bars]
+
+    assert today_slices() == ["o", "o"]
+    components.update_component(SYSTEM, api.id, status="major_outage")
+    assert today_slices() == ["x", "o"]
+    assert len(app.extensions["fragments"]) == 3  # Search's bar was drawn once and kept
