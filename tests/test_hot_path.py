@@ -14,6 +14,8 @@ V2 = ["/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", 
       "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
       "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"]
 FEEDS = ["/history.rss", "/history.atom", "/maintenance.ics"]
+BADGES_AND_EMBED = ["/badge.svg", "/badge.json", "/embed/script.js", "/embed/frame"]
+COMPONENT_SURFACES = ["history.rss", "history.atom", "maintenance.ics", "badge.svg", "badge.json"]
 
 
 @pytest.fixture
@@ -27,7 +29,9 @@ def incident(app):
 
 
 def public_paths(incident) -> list[str]:
-    return ["/", "/history", "/history?page=2", f"/incidents/{incident.id}", *V2, *FEEDS]
+    component_id = incident.components[0].id
+    return ["/", "/history", "/history?page=2", f"/incidents/{incident.id}", *V2, *FEEDS, *BADGES_AND_EMBED,
+            *(f"/components/{component_id}/{name}" for name in COMPONENT_SURFACES)]
 
 
 @pytest.fixture
