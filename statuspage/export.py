@@ -9,7 +9,9 @@ configurations serve it with ``try_files``; tests/test_export_nginx.py runs them
     /history                   history/index.html
     /history?page=N  (N >= 2)  history/page/N/index.html  (nginx maps ``$arg_page``; no link is rewritten)
     /incidents/<id>            incidents/<id>/index.html
-    a path whose last segment has a dot keeps its path: api/v2/summary.json, history.rss, static/css/site.css
+    /embed/frame               embed/frame/index.html
+    a path whose last segment has a dot keeps its path: api/v2/summary.json, history.rss, static/css/site.css,
+    badge.svg, embed/script.js, components/<id>/history.atom (each public component's feeds and badges)
 
 Each file has a ``.gz`` and a ``.br`` beside it (``gzip_static`` / ``brotli_static``). A new export is built
 in a fresh directory beside DIR and DIR, a symlink, is switched to it with one rename: a reader sees the old
@@ -31,13 +33,14 @@ from werkzeug.exceptions import HTTPException
 
 from .domain import visibility
 from .extensions import db
-from .models import Incident, Site
+from .models import Component, Incident, Site
+from .snapshot import COMPONENT_SURFACES
 
 MARKER = ".statuspage-export"  # written last into a finished build; only such directories are replaced
 KEEP_BUILDS = 2  # the current build and the one before it (a reader may still be sending its files)
 # Brotli's level 9 is within ~10% of level 11's size at ~1/20 of its time: the worker exports after each change.
 BROTLI_QUALITY = 9
-EXPORTED_BLUEPRINTS = ("public", "feeds", "api_v2")
+EXPORTED_BLUEPRINTS = ("public", "feeds", "api_v2", "badges", "embed")
 # Forms that only the running app can answer; the README's nginx configuration hands them to it.
 LEFT_TO_THE_APP = ("/subscribe",)
 
@@ -151,6 +154,13 @@ def public_incident_ids() -> list[str]:
                                    .order_by(Incident.id)))
 
 
+def public_component_urls() -> list[str]:
+    """Every public component's feeds, calendar and badges."""
+    ids = db.session.scalars(select(Component.id).where(visibility.component_filter(visibility.PUBLIC))
+                             .order_by(Component.id))
+    return [f"/components/{i}/{name}" for i in ids for name in sorted(COMPONENT_SURFACES)]
+
+
 def export_site(app: Flask, directory: Path, changed_incidents: set[str] | None = None) -> ExportResult:
     """Write the public site into a new build and point ``directory`` (a symlink) at it; see the module doc.
 
@@ -167,8 +177,8 @@ def export_site(app: Flask, directory: Path, changed_incidents: set[str] | None 
             f"incidents/{i}/index.html" for i in ids
             if i not in changed_incidents and (previous / f"incidents/{i}/index.html").is_file()]
         crawler.seen |= {"/" + name.removesuffix("/index.html") for name in reused}
-        for url in _start_urls(app) + [f"/incidents/{i}" for i in ids]:
-            crawler.fetch(url, required=not url.startswith("/incidents/"))
+        for url in _start_urls(app) + [f"/incidents/{i}" for i in ids] + public_component_urls():
+            crawler.fetch(url, required=not url.startswith(("/incidents/", "/components/")))
         db.session.rollback()
     build = None
     try:

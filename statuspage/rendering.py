@@ -37,13 +37,17 @@ def iso_utc(value: datetime | None) -> str | None:
     return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+def human_time(value: datetime, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M %Z") -> str:
+    """A time for people in the site's zone: '2 Dec 2026, 04:13 UTC' (feeds, badges and pages say it alike)."""
+    return value.astimezone(zone(tz_name)).strftime(fmt).lstrip("0")
+
+
 def time_tag(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M %Z",
              relative: bool = False) -> Markup:
     """<time datetime="..."> showing the time in the site's zone; static/js/time.js localizes it."""
     if value is None:
         return Markup("")
-    local = value.astimezone(zone(tz_name))
-    text = local.strftime(fmt).lstrip("0")
+    text = human_time(value, tz_name, fmt)
     attrs = ' data-relative' if relative else ''
     return Markup(f'<time datetime="{iso_utc(value)}" data-local{attrs}>{escape(text)}</time>')  # noqa: S704
 

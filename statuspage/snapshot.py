@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 V2_PATHS = frozenset(f"/api/v2/{name}.json" for name in (
     "summary", "status", "components", "incidents", "incidents/unresolved", "scheduled-maintenances",
     "scheduled-maintenances/upcoming", "scheduled-maintenances/active"))
-PLAIN_PATHS = V2_PATHS | {"/", "/history.rss", "/history.atom", "/maintenance.ics"}
+PLAIN_PATHS = V2_PATHS | {"/", "/history.rss", "/history.atom", "/maintenance.ics", "/badge.svg", "/badge.json",
+                          "/embed/script.js", "/embed/frame"}
+# What each public component has: /components/<id>/<name> (its feeds, calendar and badges).
+COMPONENT_SURFACES = frozenset({"history.rss", "history.atom", "maintenance.ics", "badge.svg", "badge.json"})
 _ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 MAX_ENTRIES = 5000
 OUTAGE_LOG_EVERY = 60.0
@@ -62,6 +65,10 @@ def public_key(path: str, query_string: str) -> tuple | None:
         ident = path[11:]
         if 0 < len(ident) <= 16 and _ID_CHARS.issuperset(ident):
             return ("/incidents", ident)
+    if path.startswith("/components/"):
+        ident, _, name = path[12:].partition("/")
+        if name in COMPONENT_SURFACES and 0 < len(ident) <= 16 and _ID_CHARS.issuperset(ident):
+            return ("/components", ident, name)
     return None
 
 

@@ -69,7 +69,7 @@ class Snapshot:
                   ("Vary", "Accept-Encoding")]
         if self.cors:
             common.append(("Access-Control-Allow-Origin", "*"))
-        common += headers_for(self.mimetype)
+        common += headers_for(self.mimetype, self.key[0] if len(self.key) == 1 else "")
         for encoding, (data, etag) in self.encoded.items():
             extra = [] if encoding == "identity" else [("Content-Encoding", encoding)]
             self.headers[encoding] = [*common, *extra, ("ETag", etag), ("Content-Length", str(len(data)))]

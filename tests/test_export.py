@@ -57,6 +57,10 @@ def test_the_export_holds_every_public_page_feed_and_asset_as_the_live_site_serv
                 "/static/css/site.css": "static/css/site.css", "/static/js/time.js": "static/js/time.js"}
     expected |= {f"/api/v2/{name}": f"api/v2/{name}" for name in V2}
     expected |= {f"/incidents/{i}": f"incidents/{i}/index.html" for i in seeded["public_ids"]}
+    expected |= {"/badge.svg": "badge.svg", "/badge.json": "badge.json", "/embed/script.js": "embed/script.js",
+                 "/embed/frame": "embed/frame/index.html"}
+    expected |= {f"/components/{i}/{name}": f"components/{i}/{name}" for i in seeded["public_component_ids"]
+                 for name in ("history.rss", "history.atom", "maintenance.ics", "badge.svg", "badge.json")}
     for url, name in expected.items():
         file = exported / name
         assert file.is_file(), f"{url} is not exported as {name}"

@@ -101,6 +101,13 @@ def test_nginx_serves_every_exported_url_from_the_export_while_the_app_is_down(e
     assert response.getheader("Content-Type").startswith("application/json")
     assert get("/")[0].getheader("Access-Control-Allow-Origin") is None
     assert get("/maintenance.ics")[0].getheader("Content-Type").startswith("text/calendar")
+    assert get("/badge.json")[0].getheader("Access-Control-Allow-Origin") == "*"
+    if layout == 0:  # the export answers with the app's own security headers: only the notice may be framed
+        framed = get("/embed/frame")[0]
+        assert framed.getheader("X-Frame-Options") is None
+        assert "frame-ancestors *" in framed.getheader("Content-Security-Policy")
+        assert get("/")[0].getheader("X-Frame-Options") == "SAMEORIGIN"
+        assert "frame-ancestors 'self'" in get("/history")[0].getheader("Content-Security-Policy")
     if BROTLI_MODULE.exists():
         response, body = get("/", {"Accept-Encoding": "br"})
         assert response.getheader("Content-Encoding") == "br"

@@ -14,6 +14,8 @@ V2 = ["/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", 
       "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
       "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"]
 FEEDS = ["/history.rss", "/history.atom", "/maintenance.ics"]
+BADGES_AND_EMBED = ["/badge.svg", "/badge.json", "/embed/script.js", "/embed/frame"]
+COMPONENT_SURFACES = ["history.rss", "history.atom", "maintenance.ics", "badge.svg", "badge.json"]
 
 
 @pytest.fixture
@@ -27,7 +29,9 @@ def incident(app):
 
 
 def public_paths(incident) -> list[str]:
-    return ["/", "/history", "/history?page=2", f"/incidents/{incident.id}", *V2, *FEEDS]
+    component_id = incident.components[0].id
+    return ["/", "/history", "/history?page=2", f"/incidents/{incident.id}", *V2, *FEEDS, *BADGES_AND_EMBED,
+            *(f"/components/{component_id}/{name}" for name in COMPONENT_SURFACES)]
 
 
 @pytest.fixture
@@ -160,3 +164,15 @@ def test_the_page_body_embeds_no_render_clock(app, client, incident):
         one = client.get(path).data
         app.extensions["snapshots"].entries.clear()
         assert client.get(path).data == one, path
+
+
+def test_badges_the_notice_and_component_feeds_are_answered_before_flask(app, client, incident, flask_requests):
+    paths = [*BADGES_AND_EMBED, *(f"/components/{incident.components[0].id}/{n}" for n in COMPONENT_SURFACES)]
+    first = {path: client.get(path) for path in paths}
+    assert len(flask_requests) == len(paths)
+    for path in paths:
+        again = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert again.status_code == 200 and again.headers["ETag"].startswith(first[path].headers["ETag"][:-1]), path
+    assert len(flask_requests) == len(paths), "the second reader of each never reached Flask"
+    frame = client.get("/embed/frame")
+    assert "X-Frame-Options" not in frame.headers and "frame-ancestors *" in frame.headers["Content-Security-Policy"]

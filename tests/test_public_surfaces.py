@@ -19,6 +19,9 @@ from statuspage.models.columns import utcnow
 # Public GET routes with URL arguments and how this test walks them (endpoint -> description).
 WALKED_WITH_ARGUMENTS = {
     "public.incident": "every public incident and maintenance, plus the internal ones (must be 404)",
+    **dict.fromkeys(("feeds.component_history_rss", "feeds.component_history_atom",
+                     "feeds.component_maintenance_calendar", "badges.component_svg", "badges.component_json"),
+                    "every public component, plus the internal ones (must be 404)"),
 }
 # Prefixes that are not public surfaces: each is behind sign-in or an API key, is the sign-in itself,
 # or serves static files. Subscription management links carry a secret token (see is_token_route).
@@ -36,7 +39,9 @@ REQUIRED_PATHS = {
     "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
     "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
     "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json",
+    "/badge.svg", "/badge.json", "/embed/script.js", "/embed/frame",
 }
+COMPONENT_SURFACES = ("history.rss", "history.atom", "maintenance.ics", "badge.svg", "badge.json")
 
 MARKERS = {
     "internal component": "Qzx1 Ledger",
@@ -112,7 +117,8 @@ def seeded(app):
         SYSTEM, name=MARKERS["internal maintenance"], body=MARKERS["internal maintenance body"],
         scheduled_for=now + timedelta(hours=3), scheduled_until=now + timedelta(hours=5),
         component_ids=[ledger.id], visibility="internal")
-    return {"public_ids": public_ids,
+    return {"public_ids": public_ids, "public_component_ids": [api.id],
+            "internal_component_ids": [ledger.id, payroll.id],
             "internal_incident_ids": [hidden.id, old_hidden.id, secret_window.id],
             "internal_ids": [ledger.id, back_office.id, payroll.id, hidden.id, old_hidden.id, secret_window.id]}
 
@@ -149,6 +155,18 @@ def test_no_public_route_shows_anything_internal(app, client, seeded):
         response = client.get(f"/incidents/{incident_id}")
         assert response.status_code == 404, "an internal incident's public URL must not exist"
         assert_no_leak(f"/incidents/{incident_id}", response, seeded)
+
+    for surface in COMPONENT_SURFACES:
+        for component_id in seeded["public_component_ids"]:
+            path = f"/components/{component_id}/{surface}"
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert_no_leak(path, response, seeded)
+        for component_id in seeded["internal_component_ids"] + ["unknown1234"]:
+            path = f"/components/{component_id}/{surface}"
+            response = client.get(path)
+            assert response.status_code == 404, f"{path}: an internal component's surfaces must not exist"
+            assert_no_leak(path, response, seeded)
 
 
 def test_the_markers_really_are_on_the_internal_side(app, client, seeded, login):

@@ -18,6 +18,7 @@ from ..models.columns import utcnow
 from ..rendering import human_duration, zone
 from .overview import weights
 from .status import COMPONENT_STATUS_LABEL
+from .visibility import INTERNAL, visible_components_of
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,15 @@ def _time_in_statuses(component_id: str, start: datetime, end: datetime) -> dict
     return {s: t for s, t in spent.items() if t > timedelta()}
 
 
-def impact_of(incident: Incident, now: datetime | None = None) -> Impact:
-    """The incident's impact figures as of ``now`` (an open incident's window runs to ``now``)."""
+def impact_of(incident: Incident, now: datetime | None = None, audience: str = INTERNAL) -> Impact:
+    """The incident's impact figures as of ``now`` (an open incident's window runs to ``now``), over the
+    components ``audience`` may see (a published review is read by the public: never an internal one)."""
     now = now or utcnow()
     start, end = incident.started_at, incident.resolved_at or now
     end = max(end, start)
     weight = weights()
     losses = []
-    for component in sorted(incident.components, key=lambda c: c.name):
+    for component in sorted(visible_components_of(incident, audience), key=lambda c: c.name):
         spent = _time_in_statuses(component.id, start, end)
         lost = sum((t * weight.get(s, 0.0) for s, t in spent.items()), timedelta())
         losses.append(ComponentLoss(component.name, timedelta(seconds=round(lost.total_seconds())),

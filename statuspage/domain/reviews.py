@@ -17,6 +17,7 @@ from .incident_fields import check_body
 from .incidents import write_postmortem
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, record
 from .review_impact import impact_markdown, impact_of, timeline_seed
+from .visibility import PUBLIC
 
 SECTION_TITLES = {"summary": "Summary", "timeline": "Timeline",
                   "contributing_factors": "Contributing factors", "root_cause": "Root cause",
@@ -99,7 +100,7 @@ def review_label(review: IncidentReview) -> str:
 def compose(review: IncidentReview, incident: Incident, now: datetime | None = None) -> str:
     """The whole review as one Markdown document: the sections under headings, the impact computed now."""
     parts = [f"## Summary\n\n{review.summary.strip() or '_Not written yet._'}",
-             f"## Impact\n\n{impact_markdown(impact_of(incident, now))}"]
+             f"## Impact\n\n{impact_markdown(impact_of(incident, now, PUBLIC))}"]
     for name in REVIEW_SECTIONS[1:]:
         parts.append(f"## {SECTION_TITLES[name]}\n\n{getattr(review, name).strip() or '_Not written yet._'}")
     items = db.session.scalars(select(ActionItem).where(ActionItem.incident_id == incident.id)
