@@ -168,7 +168,7 @@ def _receive(actor: Actor, source: str, alerts: list[Alert]) -> Outcome:
         for alert in alerts:
             _record_alert(source, alert, now, components, current, outcome, touched)
         public = False
-        for component_id, fired in touched.items():
+        for component_id, fired in sorted(touched.items()):  # one lock order: no deadlock between groups
             component = db.session.get(Component, component_id, with_for_update=True)
             target = _target(component, [r.wanted_status for r in fired if r.wanted_status])
             if target is None or target == component.status:
