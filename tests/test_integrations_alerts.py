@@ -249,3 +249,15 @@ def test_two_deliveries_of_the_same_new_alert_at_once_make_one_change(app, web, 
     assert errors == []
     assert statuses(web) == ["operational/manual", "major_outage/monitor"]
     assert db.session.scalar(db.select(ReceivedAlert.times_received)) == 2
+
+
+def test_alerts_received_long_ago_are_purged_with_the_outbox(hook, web):
+    from datetime import timedelta
+
+    from statuspage.domain import retention
+    from statuspage.models.columns import utcnow
+
+    hook("alertmanager", alertmanager(am_alert({"component": "Web", "severity": "info"}, ago(5))))
+    assert retention.purge(now=utcnow() + timedelta(days=89))["received_alerts"] == 0
+    assert retention.purge(now=utcnow() + timedelta(days=91))["received_alerts"] == 1
+    assert db.session.scalar(db.select(ReceivedAlert)) is None
