@@ -1,13 +1,8 @@
 """Monitoring in: Alertmanager and Grafana notifications, replayed as they send them, set component statuses
 through the one write path: one history row and one audit entry per real transition, never per delivery."""
-import threading
-
 import pytest
 from alert_payloads import ago, alertmanager, am_alert, grafana, grafana_alert, resolved
-from conftest import only_on_postgresql
 
-from statuspage.domain import alerts
-from statuspage.domain.alert_payloads import read_group
 from statuspage.domain.components import set_component_status
 from statuspage.domain.recording import Actor
 from statuspage.extensions import db
@@ -222,42 +217,3 @@ def test_a_component_under_maintenance_is_left_alone(hook, web):
     hook("alertmanager", alertmanager(alert))
     hook("alertmanager", alertmanager(resolved(alert)))
     assert statuses(web) == ["operational/manual", "under_maintenance/manual"]
-
-
-@only_on_postgresql
-def test_two_deliveries_of_the_same_new_alert_at_once_make_one_change(app, web, make_user):
-    """Alertmanager in an HA pair may deliver the same group twice at the same moment."""
-    user = make_user("bot@example.com", "manager")
-    group = read_group("alertmanager", alertmanager(am_alert({"component": "Web", "severity": "critical"}, ago(1))))
-    actor, start, errors = alerts.integration_actor("alertmanager", user), threading.Barrier(2), []
-
-    def deliver():
-        with app.app_context():
-            try:
-                start.wait()
-                alerts.receive(actor, "alertmanager", group)
-            except Exception as error:  # noqa: BLE001 - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
-    assert statuses(web) == ["operational/manual", "major_outage/monitor"]
-    assert db.session.scalar(db.select(ReceivedAlert.times_received)) == 2
-
-
-def test_alerts_received_long_ago_are_purged_with_the_outbox(hook, web):
-    from datetime import timedelta
-
-    from statuspage.domain import retention
-    from statuspage.models.columns import utcnow
-
-    hook("alertmanager", alertmanager(am_alert({"component": "Web", "severity": "info"}, ago(5))))
-    assert retention.purge(now=utcnow() + timedelta(days=89))["received_alerts"] == 0
-    assert retention.purge(now=utcnow() + timedelta(days=91))["received_alerts"] == 1
-    assert db.session.scalar(db.select(ReceivedAlert)) is None
