@@ -23,7 +23,7 @@ from .components import apply_status, describe_component
 from .incidents import open_incident
 from .recording import Actor, bump_site_version, change, record
 from .status import COMPONENT_STATUS_RANK
-from .templates import template_components
+from .templates import get_template, template_components
 
 CAUSE = "monitor"
 SOURCE_LABEL = {"alertmanager": "Alertmanager", "grafana": "Grafana"}
@@ -129,8 +129,6 @@ def _open_incident(actor: Actor, rows: list[ReceivedAlert], current) -> str | No
     integration opened already covers their components."""
     if not current.incident_template_id or not rows:
         return None
-    from .templates import get_template
-
     open_ids = set(db.session.scalars(db.select(ReceivedAlert.incident_id).join(Incident).where(
         ReceivedAlert.component_id.in_([r.component_id for r in rows]), ReceivedAlert.status == "firing",
         Incident.status.in_(OPEN_INCIDENT_STATUSES))))
