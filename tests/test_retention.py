@@ -127,7 +127,8 @@ def remaining(model, ids: dict, names) -> set[str]:
 
 def test_purge_removes_done_deliveries_their_events_and_stale_signups_only(aged):
     counts = purge()
-    assert counts == {"deliveries": 2, "events": 2, "unconfirmed_subscribers": 1}
+    assert counts == {"deliveries": 2, "events": 2, "unconfirmed_subscribers": 1,
+                      "received_alerts": 0}
     events = ("old_sent", "old_dead", "old_pending", "recent_sent", "old_unexpanded")
     assert remaining(NotificationEvent, aged, events) == {"old_pending", "recent_sent", "old_unexpanded"}
     assert remaining(Subscriber, aged, ("old_signup", "recent_signup", "old_reader", "blocked")) == {
@@ -164,7 +165,7 @@ def test_the_worker_clock_purges_at_most_once_an_hour(aged):
 def test_statuspage_purge_runs_it_on_demand_and_audits_it(aged, runner):
     result = runner.invoke(args=["purge", "--days", "5"])
     assert result.exit_code == 0, result.output
-    assert "purged 3 deliveries, 3 events and 2 unconfirmed subscribers" in result.output
+    assert "purged 3 deliveries, 3 events and 2 unconfirmed subscribers, 0 old alerts" in result.output
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "retention.purge"))
     assert entry.source == "cli" and entry.after["days"] == 5
     assert runner.invoke(args=["purge", "--days", "0"]).exit_code == 2
@@ -212,7 +213,8 @@ def test_the_migration_takes_the_code_out_of_the_outbox_and_hides_old_staff_text
 
 def test_purging_an_unexpanded_or_recent_outbox_changes_nothing(sms_app):
     open_incident(SYSTEM, name="Now", body="x")
-    assert purge() == {"deliveries": 0, "events": 0, "unconfirmed_subscribers": 0}
+    assert purge() == {"deliveries": 0, "events": 0, "unconfirmed_subscribers": 0,
+                       "received_alerts": 0}
     assert db.session.scalar(select(db.func.count()).select_from(NotificationEvent)) == 1
     assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "retention.purge")) == 0

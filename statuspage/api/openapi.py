@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 
 from ..models import COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from .limits import IF_MATCH_PATTERN, MAX_PAGE, MAX_PER_PAGE
+from .openapi_integrations import integration_paths
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -292,6 +293,7 @@ def document() -> dict:
 
     resources = (incident_paths() | component_paths()
                  | (getattr(subscribers, "OPENAPI_PATHS", None) or subscriber_paths()))
+    resources |= integration_paths()
     page = param("page_id", schema={"type": "string", "enum": [Site.get().page_id]},
                  description="This site's page id.")
     paths = {}

@@ -15,7 +15,7 @@ def purge_command(days, as_email):
     """Purge done deliveries, their events and never-confirmed sign-ups past the retention (audited)."""
     counts = run(lambda: retention.purge(actor_for(as_email), days=days, audit_empty=True))
     click.echo(f"purged {counts['deliveries']} deliveries, {counts['events']} events and "
-               f"{counts['unconfirmed_subscribers']} unconfirmed subscribers")
+               f"{counts['unconfirmed_subscribers']} unconfirmed subscribers, {counts['received_alerts']} old alerts")
 
 
 COMMANDS = [purge_command]

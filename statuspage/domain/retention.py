@@ -2,7 +2,8 @@
 
 After ``RETENTION_DAYS`` (STATUSPAGE_RETENTION_DAYS, default 90) ``purge`` deletes deliveries that are done
 (sent, dead or discarded), events that are fully expanded and have no delivery left, and sign-ups never
-confirmed (a disabled subscriber is kept: it is a block that must outlive a re-subscribe). The worker's clock
+confirmed (a disabled subscriber is kept: it is a block that must outlive a re-subscribe), and alerts received
+from monitoring that resolved, or that their sender stopped repeating, that long ago. The worker's clock
 runs it at most once per PURGE_INTERVAL; ``statuspage purge`` runs it on demand. Each purge that deletes
 anything is audited with its counts.
 """
@@ -12,7 +13,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, func, select
 
 from ..extensions import db
-from ..models import Delivery, NotificationEvent, Subscriber
+from ..models import Delivery, NotificationEvent, ReceivedAlert, Subscriber
 from ..models.columns import utcnow
 from .recording import SYSTEM, Actor, DomainError, change, record
 
@@ -39,7 +40,9 @@ def purge(actor: Actor = SYSTEM, now: datetime | None = None, days: int | None =
         events = db.session.execute(delete(NotificationEvent).where(
             NotificationEvent.expanded_at.is_not(None), NotificationEvent.created_at < cutoff,
             ~exists(select(Delivery.id).where(Delivery.event_id == NotificationEvent.id)))).rowcount
-        counts = {"deliveries": deliveries, "events": events, "unconfirmed_subscribers": signups}
+        alerts = db.session.execute(delete(ReceivedAlert).where(ReceivedAlert.last_seen_at < cutoff)).rowcount
+        counts = {"deliveries": deliveries, "events": events, "unconfirmed_subscribers": signups,
+                  "received_alerts": alerts}
         if audit_empty or any(counts.values()):
             record(actor, "retention.purge", "outbox", "*", f"older than {days} days",
                    after=counts | {"days": days, "cutoff": cutoff})

@@ -1,4 +1,5 @@
 """All models, importable from one place (``from statuspage.models import Incident``)."""
+from .alerts import ALERT_SOURCES, AlertSettings, ReceivedAlert
 from .audit import AuditEntry
 from .components import COMPONENT_STATUSES, VISIBILITIES, Component, ComponentGroup, ComponentStatusChange
 from .incidents import (
@@ -20,6 +21,7 @@ from .subscribers import Subscriber, SubscriberComponent
 from .users import ROLES, ApiToken, User
 
 __all__ = [
+    "ALERT_SOURCES", "AlertSettings", "ReceivedAlert",
     "ACTIVE_MAINTENANCE_STATUSES", "CLOSED_STATUSES", "COMPONENT_STATUSES", "IMPACTS", "INCIDENT_STATUSES",
     "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "REVIEW_SECTIONS", "REVIEW_STATES", "ROLES", "VISIBILITIES",
     "ActionItem", "ApiToken", "AuditEntry", "ClockNotice", "Component", "ComponentGroup", "ComponentStatusChange",

@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401
     dashboard,
     deliveries,
     incidents,
+    integrations,
     maintenance,
     major,
     problems,
