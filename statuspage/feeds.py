@@ -11,7 +11,7 @@ must never take a feed down for everyone.
 from datetime import timedelta
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, current_app
+from flask import Blueprint
 from icalendar import Calendar, Event
 from markupsafe import escape
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from . import snapshot
 from .domain import visibility
 from .domain.overview import incident_loader
+from .domain.public_address import public_url
 from .domain.status import INCIDENT_STATUS_LABEL
 from .domain.text import clean_line, clean_text, xml_safe
 from .domain.visibility import PUBLIC
@@ -34,12 +35,8 @@ CALENDAR_PAST_DAYS = 30
 CALENDAR_LIMIT = 200
 
 
-def _base_url() -> str:
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/")
-
-
 def incident_url(incident: Incident) -> str:
-    return f"{_base_url()}/incidents/{incident.id}"
+    return public_url(f"/incidents/{incident.id}")
 
 
 def _latest_public_update(incident: Incident):
@@ -69,11 +66,11 @@ def build_history_feed(self_path: str, now=None) -> FeedGenerator:
     site = Site.get()
     rows = _history_rows()
     fg = FeedGenerator()
-    fg.id(f"{_base_url()}/history")
+    fg.id(public_url("/history"))
     fg.title(xml_safe(f"{site.name}: incident history"))
     fg.description(xml_safe(f"Incidents and maintenance for {site.name}"))
-    fg.link(href=f"{_base_url()}{self_path}", rel="self")
-    fg.link(href=f"{_base_url()}/history", rel="alternate")
+    fg.link(href=public_url(self_path), rel="self")
+    fg.link(href=public_url("/history"), rel="alternate")
     fg.language("en")
     fg.updated(max((i.updated_at for i in rows), default=site.public_changed_at or site.updated_at))
     fg.lastBuildDate(now or site.public_changed_at or site.updated_at)
@@ -117,7 +114,7 @@ def build_maintenance_calendar() -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", clean_line(f"{site.name} maintenance"))
-    host = _base_url().split("//", 1)[-1] or "statuspage"
+    host = public_url().split("//", 1)[-1] or "statuspage"
     for incident in db.session.scalars(query):
         update = _latest_public_update(incident)
         event = Event()

@@ -29,6 +29,7 @@ class UptimeDay:
     worst: str = "operational"
     down_seconds: float = 0.0
     incidents: list = field(default_factory=list)  # [(id, name, impact)]
+    observed_seconds: float = 0.0
 
     @property
     def percent(self) -> float | None:
@@ -123,7 +124,7 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
         observed = (end - start).total_seconds()
         observed_total += observed
         down_total += down
-        out.append(UptimeDay(day, 1 - down / observed, worst, down, day_incidents))
+        out.append(UptimeDay(day, 1 - down / observed, worst, down, day_incidents, observed))
     return ComponentUptime(out, observed_total, down_total)
 
 
@@ -177,6 +178,15 @@ def load_uptime(components: list[Component], now: datetime, tz: ZoneInfo, days: 
     for cid, iid, name, impact, started, resolved in db.session.execute(query):
         incidents[cid].append((iid, name, impact, started, resolved))
     return {c.id: compute(c, changes[c.id], incidents[c.id], day_list, tz, now, weights) for c in components}
+
+
+def recent_percent(uptime: ComponentUptime, days: int) -> float | None:
+    """Uptime in percent over the last ``days`` days of ``uptime`` (unrounded, like group_percent)."""
+    recent = uptime.days[-days:]
+    observed = sum(d.observed_seconds for d in recent)
+    if observed <= 0:
+        return None
+    return 100 * (1 - sum(d.down_seconds for d in recent) / observed)
 
 
 def group_percent(uptimes: list[ComponentUptime]) -> float | None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import snapshot
 from ..domain import problems, sla, visibility
 from ..domain.overview import incident_loader, load_overview
+from ..domain.uptime import recent_percent
 from ..extensions import db
 from ..models import Incident, Site
 from ..models.columns import utcnow
@@ -25,6 +26,7 @@ from .access import require
 bp = Blueprint("public", __name__)
 
 HISTORY_PAGE_SIZE = 20
+PHONE_BAR_DAYS = 30  # a phone shows the last 30 of the 90 days (static/css/site.css hides the others)
 
 
 def _clock_window() -> int:
@@ -99,12 +101,14 @@ def render_overview(audience: str, now=None) -> str:
     recent_days = _by_day(sorted(listed, key=lambda i: i.started_at, reverse=True), overview.site.time_zone,
                           today, 14)
     percents = {cid: _component_percent(u) for cid, u in overview.uptime.items()}
+    phone_percents = {cid: recent_percent(u, PHONE_BAR_DAYS) for cid, u in overview.uptime.items()}
     timers = sla.timers_by_id(overview.open_incidents, overview.now) \
         if visibility.can_see_service_levels(audience) else {}
     known_errors = problems.known_errors_now(problems.open_incident_components(overview.open_incidents)) \
         if visibility.can_see_known_errors(audience) else []
     return render_template("public/index.html", ov=overview, audience=audience, recent_days=recent_days,
-                           percents=percents, tz=overview.site.time_zone, today=today, timers=timers,
+                           percents=percents, phone_percents=phone_percents, phone_days=PHONE_BAR_DAYS,
+                           tz=overview.site.time_zone, today=today, timers=timers,
                            visible_updates=visibility.visible_updates, known_errors=known_errors)
 
 
