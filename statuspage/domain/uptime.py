@@ -56,6 +56,12 @@ class ComponentUptime:
     days: list[UptimeDay]
     observed_seconds: float
     down_seconds: float
+    # What the days were computed from, for a page script to compute the same days in the reader's zone:
+    # when the component began, its non-operational intervals (from, to or None = still, status) and its
+    # incidents (id, name, impact, started_at, resolved_at).
+    begin: datetime | None = None
+    spans: list = field(default_factory=list)
+    incidents: list = field(default_factory=list)
 
     @property
     def percent(self) -> float | None:
@@ -125,7 +131,9 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
         observed_total += observed
         down_total += down
         out.append(UptimeDay(day, 1 - down / observed, worst, down, day_incidents, observed))
-    return ComponentUptime(out, observed_total, down_total)
+    spans = [(a if a.year > 1 else None, None if b == now else b, st) for a, b, st in intervals
+             if st != "operational" and b > a]
+    return ComponentUptime(out, observed_total, down_total, begin, spans, incidents)
 
 
 _RANK = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2, "partial_outage": 3,
