@@ -8,7 +8,7 @@
   if (!main || !window.fetch || !window.DOMParser) return;
   var EVERY = 60000;
   var summary = main.getAttribute("data-refresh");
-  var etag = null, stale = false, timer = null;
+  var etag = null, stale = false, timer = null, busy = false;
   var note = document.createElement("p");
   note.className = "visually-hidden";
   note.setAttribute("role", "status");
@@ -46,7 +46,8 @@
   }
 
   function check() {
-    if (document.hidden) return;
+    if (document.hidden || busy) return;  // one check at a time: the next one sends the ETag of this one
+    busy = true;
     fetch(summary, { cache: "no-store", headers: etag ? { "If-None-Match": etag } : {} })
       .then(function (r) {
         if (r.status === 200) {
@@ -56,7 +57,8 @@
         }
         if (stale) return swap();
       })
-      .catch(function () { /* offline for a moment: the next check tries again */ });
+      .catch(function () { /* offline for a moment: the next check tries again */ })
+      .then(function () { busy = false; });
   }
 
   check();
