@@ -92,6 +92,25 @@ def test_days_follow_the_readers_zone_and_times_say_how_long_ago(live_server, br
         context.close()
 
 
+def test_history_months_follow_the_readers_zone(live_server, browser, app):
+    first_of_month = utcnow().date().replace(day=1)
+    start = datetime.combine(first_of_month - timedelta(days=1), time(20, 0), tzinfo=UTC)  # the 1st in Tokyo
+    web = components.create_component(SYSTEM, name="Web")
+    late = incidents.open_incident(SYSTEM, name="Late at night", components={web.id: "major_outage"}, at=start)
+    incidents.resolve_incident(SYSTEM, late.id, at=start + timedelta(hours=1))
+    for js, month in ((True, first_of_month), (False, start.date())):
+        context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB", java_script_enabled=js)
+        try:
+            page = context.new_page()
+            page.goto(live_server.url + "/history")
+            section = page.locator("section.month", has=page.get_by_role("link", name="Late at night"))
+            assert section.locator("h2").inner_text() == f"{month:%B %Y}"
+            assert page.locator(".zone-note").inner_text() == ("Months in your time zone (Asia/Tokyo)." if js
+                                                               else "Months in UTC.")
+        finally:
+            context.close()
+
+
 def test_without_javascript_the_page_names_the_sites_zone(live_server, browser, site):
     context = browser.new_context(java_script_enabled=False, timezone_id="Asia/Tokyo")
     try:

@@ -2,7 +2,7 @@
    stay, and the page says which zone that is.
    1. <time data-local> shows the time in the reader's zone (the site's zone stays in the title);
       <time data-relative> also says how long ago ("12 minutes ago"), kept current every 30 s.
-   2. The recent incidents' day headings are regrouped by the reader's days.
+   2. The recent incidents' day headings are regrouped by the reader's days, the history's by their months.
    statusPage.times(root) runs it again on new content (refresh.js). */
 (function () {
   var style = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
@@ -98,6 +98,30 @@
     });
   }
 
+  function regroupMonths(list) {
+    var fmt = new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric" });
+    var months = [];
+    list.querySelectorAll(".history-item").forEach(function (item) {
+      var name = fmt.format(new Date(item.querySelector("time[datetime]").getAttribute("datetime")));
+      if (!months.length || months[months.length - 1].name !== name) months.push({ name: name, items: [] });
+      months[months.length - 1].items.push(item);
+    });
+    list.textContent = "";
+    months.forEach(function (month, n) {
+      var section = document.createElement("section");
+      section.className = "month";
+      section.setAttribute("aria-labelledby", "month-" + (n + 1));
+      var h = document.createElement("h2");
+      h.id = "month-" + (n + 1);
+      h.textContent = month.name;
+      var ul = document.createElement("ul");
+      ul.className = "history-list";
+      month.items.forEach(function (item) { ul.appendChild(item); });
+      section.append(h, ul);
+      list.appendChild(section);
+    });
+  }
+
   function times(root) {
     root.querySelectorAll("time[data-local]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
@@ -108,6 +132,7 @@
     });
     refreshRelative(root);
     root.querySelectorAll("section[data-recent]").forEach(regroupDays);
+    root.querySelectorAll("[data-months]").forEach(regroupMonths);
     if (!zone) return;
     root.querySelectorAll("[data-zone-note]").forEach(function (note) {
       note.textContent = note.getAttribute("data-zone-note").replace("{zone}", zone);
