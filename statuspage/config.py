@@ -78,7 +78,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": None,
         "SITE_NAME": env.get("STATUSPAGE_SITE_NAME", "Status"),
-        "PUBLIC_URL": env.get("STATUSPAGE_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Base of absolute links; empty = the console's setting, else the served address (domain.public_address).
+        "PUBLIC_URL": env.get("STATUSPAGE_PUBLIC_URL", ""),
         # Share of a day's down time that a partial outage counts for in uptime (major outage counts fully).
         "UPTIME_WEIGHT_MAJOR": _number("STATUSPAGE_UPTIME_WEIGHT_MAJOR", "1.0"),
         "UPTIME_WEIGHT_PARTIAL": _number("STATUSPAGE_UPTIME_WEIGHT_PARTIAL", "0.3"),

@@ -122,7 +122,8 @@ def seed(now=None) -> str:
     ack_rng = random.Random(7)  # apart from ``rng``, so the incidents' times stay what they were
     with change():
         site = Site.get()
-        site.name, site.url, site.time_zone = "Acme Cloud Status", "https://acme.test", "Europe/London"
+        # No Public URL: links then point at the address the demo is served on (domain.public_address).
+        site.name, site.time_zone = "Acme Cloud Status", "Europe/London"
     born = now - timedelta(days=120)
     ids = {}
     for group_name, members in GROUPS.items():

@@ -15,7 +15,7 @@ must never take a feed down for everyone.
 from datetime import timedelta
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 from icalendar import Calendar, Event
 from markupsafe import escape
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from . import snapshot
 from .domain import visibility
 from .domain.overview import incident_loader
+from .domain.public_address import public_url
 from .domain.status import INCIDENT_STATUS_LABEL
 from .domain.text import clean_line, clean_text, xml_safe
 from .domain.visibility import PUBLIC
@@ -38,12 +39,8 @@ CALENDAR_PAST_DAYS = 30
 CALENDAR_LIMIT = 200
 
 
-def _base_url() -> str:
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/")
-
-
 def incident_url(incident: Incident) -> str:
-    return f"{_base_url()}/incidents/{incident.id}"
+    return public_url(f"/incidents/{incident.id}")
 
 
 def _latest_public_update(incident: Incident):
@@ -113,15 +110,15 @@ def build_history_feed(self_path: str, now=None, component: Component | None = N
     rows = _history_rows(component)
     fg = FeedGenerator()
     if component is None:
-        fg.id(f"{_base_url()}/history")
+        fg.id(public_url("/history"))
         fg.title(xml_safe(f"{site.name}: incident history"))
         fg.description(xml_safe(f"Incidents and maintenance for {site.name}"))
     else:
-        fg.id(f"{_base_url()}/components/{component.id}")
+        fg.id(public_url(f"/components/{component.id}"))
         fg.title(xml_safe(f"{site.name}: {component.name} incident history"))
         fg.description(xml_safe(f"Incidents and maintenance affecting {component.name} on {site.name}"))
-    fg.link(href=f"{_base_url()}{self_path}", rel="self")
-    fg.link(href=f"{_base_url()}/history" if component is None else f"{_base_url()}/", rel="alternate")
+    fg.link(href=public_url(self_path), rel="self")
+    fg.link(href=public_url("/history") if component is None else public_url("/"), rel="alternate")
     fg.language("en")
     fg.updated(max((i.updated_at for i in rows), default=site.public_changed_at or site.updated_at))
     fg.lastBuildDate(now or site.public_changed_at or site.updated_at)
@@ -166,7 +163,7 @@ def build_maintenance_calendar(component: Component | None = None) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", clean_line(f"{site.name} maintenance" + (f": {component.name}" if component else "")))
-    host = _base_url().split("//", 1)[-1] or "statuspage"
+    host = public_url().split("//", 1)[-1] or "statuspage"
     for incident in db.session.scalars(query):
         update = _latest_public_update(incident)
         event = Event()

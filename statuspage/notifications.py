@@ -6,12 +6,12 @@ of one event costs one incident serialization per audience, not one per subscrib
 """
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from .api.serializers import incident_json
 from .domain import visibility
 from .domain.priority import PRIORITY_LABEL
+from .domain.public_address import public_url
 from .domain.status import (
     COMPONENT_STATUS_LABEL,
     IMPACT_LABEL,
@@ -37,14 +37,10 @@ from .rendering import render_markdown, zone
 LOCAL_FORMAT = "%d %b %Y, %H:%M %Z"
 
 
-def public_url() -> str:
-    return (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-
-
 def incident_url(incident_id: str, audience: str) -> str:
     """The incident's page for ``audience``: staff are sent to the internal page, with owner, timers and notes."""
     prefix = "/internal" if audience == visibility.INTERNAL else ""
-    return f"{public_url()}{prefix}/incidents/{incident_id}"
+    return public_url(f"{prefix}/incidents/{incident_id}")
 
 
 def local(value: datetime | None, tz_name: str) -> str | None:
@@ -79,7 +75,7 @@ def _where(query, clause):
 
 def site_context(site: Site, audience: str) -> dict:
     status = page_status(audience)
-    return {"name": site.name, "url": site.url or public_url(), "time_zone": site.time_zone,
+    return {"name": site.name, "url": public_url(), "time_zone": site.time_zone,
             "page_id": site.page_id, "status_indicator": status.indicator,
             "status_description": status.description}
 
@@ -146,7 +142,7 @@ class EventContexts:
                 "event": event.kind, "audience": audience, "site": site_context(self.site, audience),
                 "incident": incident_context(incident, audience, self.site) if incident else None,
                 "update": update_context(update, self.site) if update else None,
-                "short_url": incident_url(incident.id, audience) if incident else public_url() or None,
+                "short_url": incident_url(incident.id, audience) if incident else public_url(),
                 "payload": dict(event.payload or {}),
             }
         return self._cache[key]

@@ -10,8 +10,18 @@ from .domain.priority import PRIORITY_LABEL
 from .domain.status import COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
-_ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "a", "blockquote", "h3", "h4",
-                 "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del"}
+# Headings from h2 down: the page has its own h1, so "# Title" in a postmortem becomes an h2 (below).
+_ALLOWED_TAGS = {"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "a", "blockquote", "h2", "h3",
+                 "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del"}
+
+
+def _no_h1(state) -> None:
+    for token in state.tokens:
+        if token.tag == "h1":
+            token.tag = "h2"
+
+
+_md.core.ruler.push("no_h1", _no_h1)
 
 
 def render_markdown(text: str | None) -> Markup:

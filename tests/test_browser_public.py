@@ -146,7 +146,7 @@ def test_times_are_shown_in_the_readers_zone_when_javascript_runs(live_server, b
         first = page.locator("time[data-local]").first
         assert "GMT+9" in first.inner_text() or "JST" in first.inner_text()
         assert "UTC" in first.get_attribute("title")
-        assert "Asia/Tokyo" in page.locator("[data-zone-note]").inner_text()
+        assert "Asia/Tokyo" in page.locator(".site-footer [data-zone-note]").inner_text()
     finally:
         context.close()
 

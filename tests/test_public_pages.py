@@ -158,6 +158,16 @@ def test_markdown_in_updates_is_rendered_and_scripts_are_neutralized(client):
         assert "href=\"javascript" not in html
 
 
+def test_markdown_headings_from_h2_to_h4_are_kept_and_the_rest_stays_sanitized():
+    from statuspage.rendering import render_markdown
+
+    html = str(render_markdown("# Summary\n\n## What happened\n\n### Timeline\n\n#### 09:00\n\n"
+                               "<h2 onclick=alert(1)>raw</h2> [x](javascript:alert(2)) <img src=x onerror=y>"))
+    assert "<h2>Summary</h2>" in html  # the page keeps its one h1
+    assert "<h2>What happened</h2>" in html and "<h3>Timeline</h3>" in html and "<h4>09:00</h4>" in html
+    assert "<h2 onclick" not in html and "<img" not in html and "href=\"javascript" not in html
+
+
 def test_a_maintenance_page_shows_its_window(client):
     start = utcnow().replace(microsecond=0) + timedelta(days=1)
     m = maintenance.schedule_maintenance(SYSTEM, name="Storage migration", scheduled_for=start,

@@ -5,16 +5,11 @@ app does not sort keys). The builders take already-loaded rows and never query o
 loaded with ``overview.incident_loader()``. What an audience may see is decided by ``domain.visibility``; the
 callers pass the ids of the components the audience may see.
 """
-from flask import current_app
-
 from ..domain import visibility
+from ..domain.public_address import public_url
 from ..domain.status import OverallStatus, worst_component_status
 from ..models import Component, ComponentGroup, Incident, IncidentUpdate, Site
 from ..rendering import iso_utc
-
-
-def public_url() -> str:
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/")
 
 
 def page_json(site: Site) -> dict:
@@ -22,7 +17,7 @@ def page_json(site: Site) -> dict:
     return {
         "id": site.page_id,
         "name": site.name,
-        "url": site.url or public_url(),
+        "url": public_url(),
         "time_zone": site.time_zone,
         "updated_at": iso_utc(site.public_changed_at or site.updated_at),
     }
@@ -126,7 +121,7 @@ def incident_json(incident: Incident, audience: str, page_id: str,
         "monitoring_at": iso_utc(incident.monitoring_at),
         "resolved_at": iso_utc(incident.resolved_at),
         "impact": "maintenance" if incident.is_maintenance else incident.impact,
-        "shortlink": f"{public_url()}/incidents/{incident.id}",
+        "shortlink": public_url(f"/incidents/{incident.id}"),
         "started_at": iso_utc(incident.started_at),
         "page_id": page_id,
         "incident_updates": [update_json(u, visible_component_ids)

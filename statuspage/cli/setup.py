@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from ..domain.public_address import public_address, served_url
 from ..extensions import db
 from ..models import Component, Site
 
@@ -67,6 +68,7 @@ def setup_command():
 def serve(host: str, port: int, worker: bool):
     """Serve the site (threaded) with the notification worker in-process."""
     app = current_app._get_current_object()
+    app.config["SERVED_URL"] = served_url(host, port)  # links default to where this server answers
     if worker:
         try:
             from ..worker import start_in_thread
@@ -76,6 +78,8 @@ def serve(host: str, port: int, worker: bool):
             start_in_thread(app)
             click.echo("notification worker running in-process")
     click.echo(f"serving on http://{host}:{port}")
+    address = public_address()
+    click.echo(f"public links start with {address.url} (from {address.explanation})")
     # Flask's app.run() refuses to run from inside the flask command line; werkzeug's server is the same one.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLS
 
 from ..extensions import db
 from ..models import Subscriber
+from .public_address import public_url
 from .recording import DomainError, NotFound
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -62,20 +63,16 @@ def subscriber_for_token(token: str, purpose: str) -> Subscriber:
     return subscriber
 
 
-def absolute_url(path: str) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
-
-
 def subscription_links(subscriber: Subscriber) -> dict[str, str]:
     """Absolute links for messages to ``subscriber``: manage_url, unsubscribe_url (a page with one button),
     unsubscribe_post_url (RFC 8058 one-click target for List-Unsubscribe) and confirm_url (expires in 7
     days)."""
     manage = make_token(subscriber, "manage")
     return {
-        "manage_url": absolute_url(f"/subscriptions/{manage}"),
-        "unsubscribe_url": absolute_url(f"/subscriptions/{manage}/unsubscribe"),
-        "unsubscribe_post_url": absolute_url(f"/subscriptions/{manage}/unsubscribe"),
-        "confirm_url": absolute_url(f"/subscriptions/{make_token(subscriber, 'confirm')}/confirm"),
+        "manage_url": public_url(f"/subscriptions/{manage}"),
+        "unsubscribe_url": public_url(f"/subscriptions/{manage}/unsubscribe"),
+        "unsubscribe_post_url": public_url(f"/subscriptions/{manage}/unsubscribe"),
+        "confirm_url": public_url(f"/subscriptions/{make_token(subscriber, 'confirm')}/confirm"),
     }
 
 

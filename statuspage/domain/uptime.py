@@ -30,6 +30,7 @@ class UptimeDay:
     worst: str = "operational"
     down_seconds: float = 0.0
     incidents: list = field(default_factory=list)  # [(id, name, impact)]
+    observed_seconds: float = 0.0
 
     @property
     def percent(self) -> float | None:
@@ -56,6 +57,12 @@ class ComponentUptime:
     days: list[UptimeDay]
     observed_seconds: float
     down_seconds: float
+    # What the days were computed from, for a page script to compute the same days in the reader's zone:
+    # when the component began, its non-operational intervals (from, to or None = still, status) and its
+    # incidents (id, name, impact, started_at, resolved_at).
+    begin: datetime | None = None
+    spans: list = field(default_factory=list)
+    incidents: list = field(default_factory=list)
 
     @property
     def percent(self) -> float | None:
@@ -65,8 +72,10 @@ class ComponentUptime:
 
     @property
     def key(self) -> tuple:
-        """Everything a bar of these days shows, hashable: equal keys draw the same bar."""
-        return tuple((d.day, d.uptime, d.worst, tuple(tuple(i) for i in d.incidents)) for d in self.days)
+        """Everything a bar of these days shows (and its script recomputes from), hashable: equal keys draw the
+        same bar."""
+        return (self.begin, tuple(tuple(s) for s in self.spans), tuple(tuple(i) for i in self.incidents),
+                tuple((d.day, d.uptime, d.worst, tuple(tuple(i) for i in d.incidents)) for d in self.days))
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -143,8 +152,10 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
         observed = (end - start).total_seconds()
         observed_total += observed
         down_total += down
-        out.append(UptimeDay(day, 1 - down / observed, worst, down, day_incidents))
-    return ComponentUptime(out, observed_total, down_total)
+        out.append(UptimeDay(day, 1 - down / observed, worst, down, day_incidents, observed))
+    spans = [(a if a.year > 1 else None, None if b == now else b, st) for a, b, st in intervals
+             if st != "operational" and b > a]
+    return ComponentUptime(out, observed_total, down_total, begin, spans, incidents)
 
 
 _RANK = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2, "partial_outage": 3,
@@ -197,6 +208,15 @@ def load_uptime(components: list[Component], now: datetime, tz: ZoneInfo, days: 
     for cid, iid, name, impact, started, resolved in db.session.execute(query):
         incidents[cid].append((iid, name, impact, started, resolved))
     return {c.id: compute(c, changes[c.id], incidents[c.id], day_list, tz, now, weights) for c in components}
+
+
+def recent_percent(uptime: ComponentUptime, days: int) -> float | None:
+    """Uptime in percent over the last ``days`` days of ``uptime`` (unrounded, like group_percent)."""
+    recent = uptime.days[-days:]
+    observed = sum(d.observed_seconds for d in recent)
+    if observed <= 0:
+        return None
+    return 100 * (1 - sum(d.down_seconds for d in recent) / observed)
 
 
 def group_percent(uptimes: list[ComponentUptime]) -> float | None:

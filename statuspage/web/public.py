@@ -8,14 +8,16 @@ Every anonymous page here is a snapshot rendered once per public version (``snap
 import math
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, render_template, request, session
+from flask import Blueprint, abort, current_app, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import snapshot
 from ..domain import problems, sla, visibility
-from ..domain.overview import incident_loader, load_overview
+from ..domain.overview import incident_loader, load_overview, weights
+from ..domain.status import COMPONENT_STATUS_LABEL
+from ..domain.uptime import recent_percent
 from ..extensions import db
 from ..models import Incident, Site
 from ..models.columns import utcnow
@@ -25,6 +27,8 @@ from .access import require
 bp = Blueprint("public", __name__)
 
 HISTORY_PAGE_SIZE = 20
+RECENT_DAYS = 14
+PHONE_BAR_DAYS = 30  # a phone shows the last 30 of the 90 days (static/css/site.css hides the others)
 
 
 def _clock_window() -> int:
@@ -66,6 +70,26 @@ def uptime_percent(value: float | None) -> str:
     return f"{math.floor(value * 100) / 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
+@bp.app_template_filter("bar_source")
+def bar_source(uptime) -> dict:
+    """What static/js/bars.js needs to compute a bar's days in the reader's zone (times in epoch seconds):
+    b the component's beginning, s its non-operational spans [from or null, to or null = still, status],
+    i its incidents [id, name, impact, started, resolved or null]."""
+    def sec(value):
+        return int(value.timestamp()) if value is not None else None
+
+    return {"b": sec(uptime.begin), "s": [[sec(a), sec(b), st] for a, b, st in uptime.spans],
+            "i": [[iid, name, impact, sec(start), sec(end)] for iid, name, impact, start, end in uptime.incidents]}
+
+
+def _bar_rules(tz_name: str, audience: str) -> dict:
+    """The rules static/js/bars.js computes a day with, as the server does (domain.uptime)."""
+    incident_path = url_for("public.internal_incident" if audience == visibility.INTERNAL else "public.incident",
+                            incident_id="-")[:-1]
+    return {"zone": tz_name, "weights": weights(), "words": COMPONENT_STATUS_LABEL, "path": incident_path,
+            "phone": PHONE_BAR_DAYS}
+
+
 def _component_percent(uptime) -> float | None:
     if uptime is None or uptime.observed_seconds <= 0:
         return None
@@ -97,14 +121,17 @@ def render_overview(audience: str, now=None) -> str:
     today = overview.now.astimezone(tz).date()
     listed = overview.open_incidents + overview.active_maintenance + overview.recent_incidents
     recent_days = _by_day(sorted(listed, key=lambda i: i.started_at, reverse=True), overview.site.time_zone,
-                          today, 14)
+                          today, RECENT_DAYS)
     percents = {cid: _component_percent(u) for cid, u in overview.uptime.items()}
+    phone_percents = {cid: recent_percent(u, PHONE_BAR_DAYS) for cid, u in overview.uptime.items()}
     timers = sla.timers_by_id(overview.open_incidents, overview.now) \
         if visibility.can_see_service_levels(audience) else {}
     known_errors = problems.known_errors_now(problems.open_incident_components(overview.open_incidents)) \
         if visibility.can_see_known_errors(audience) else []
     return render_template("public/index.html", ov=overview, audience=audience, recent_days=recent_days,
-                           percents=percents, tz=overview.site.time_zone, today=today, timers=timers,
+                           percents=percents, phone_percents=phone_percents, phone_days=PHONE_BAR_DAYS,
+                           recent_span=RECENT_DAYS, bar_rules=_bar_rules(overview.site.time_zone, audience),
+                           tz=overview.site.time_zone, today=today, timers=timers,
                            visible_updates=visibility.visible_updates, known_errors=known_errors)
 
 

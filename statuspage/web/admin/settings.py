@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ...domain.public_address import public_address
 from ...domain.recording import Conflict, DomainError
 from ...domain.site_settings import FIELDS, LABELS, time_zones, update_site
 from ...models import Site
@@ -37,7 +38,8 @@ def _form(site: Site) -> SettingsForm:
 
 
 def _render(form: SettingsForm, site: Site, status: int = 200, conflict: dict | None = None):
-    page = render_template("admin/settings.html", form=form, site=site, conflict=conflict, labels=LABELS)
+    page = render_template("admin/settings.html", form=form, site=site, conflict=conflict, labels=LABELS,
+                           address=public_address(site))
     return page, status
 
 
