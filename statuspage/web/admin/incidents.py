@@ -11,6 +11,7 @@ from ...domain import incidents as domain
 from ...domain import sla
 from ...domain.priority import priority_for
 from ...domain.recording import DomainError
+from ...domain.templates import template_components
 from ...extensions import db
 from ...models import CLOSED_STATUSES, Component, ComponentGroup, Incident, IncidentTemplate, Site, User
 from ...models.columns import utcnow
@@ -115,8 +116,11 @@ def incident_new():
         if form.itil_impact.data in levels and form.itil_urgency.data in levels else None
     failed = request.method == "POST" and not preview and (form.errors or form.form_errors)
     templates = db.session.scalars(select(IncidentTemplate).order_by(IncidentTemplate.title)).all()
+    # What static/js/incident_template.js fills the form with when a template is picked (no reload).
+    template_data = {t.id: {"name": t.name, "body": t.body, "status": t.status, "impact": t.impact,
+                            "components": template_components(t)} for t in templates}
     return render_template("admin/incident_new.html", form=form, components=all_components(), chosen=chosen,
-                           preview=preview, priority=priority, templates=templates,
+                           preview=preview, priority=priority, templates=templates, template_data=template_data,
                            affect_choices=AFFECT_CHOICES), 422 if failed else 200
 
 
