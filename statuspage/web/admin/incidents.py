@@ -156,12 +156,16 @@ def render_incident(incident: Incident, status: int = 200, conflict=None, **form
         edit_form.itil_impact.data = str(incident.itil_impact or "")
         edit_form.itil_urgency.data = str(incident.itil_urgency or "")
     names = staff_names([incident.owner_id, incident.acknowledged_by_id] + [u.author_id for u in incident.updates])
-    components = all_components()
     affected = {a.component_id: a.status for a in incident.affected}
+    # This incident's components first (in page order), then the others it could take in.
+    components = sorted(all_components(), key=lambda c: c.id not in affected)
+    # Resolving lists only this incident's components that resolving would change, and what each returns to.
+    releases = [(a.component, target) for a in incident.affected
+                if (target := domain.release_target(incident, a)) != a.component.status] if incident.is_open else []
     posted = request.method == "POST"
     return render_template(
         "admin/incident_detail.html", incident=incident, components=components, affected=affected,
-        affected_components=[a.component for a in incident.affected],
+        releases=releases,
         component_names={c.id: c.name for c in components}, names=names, tz=Site.get().time_zone,
         update_chosen=posted_component_statuses(request.form, "update-") if posted else affected,
         resolve_chosen=posted_component_statuses(request.form, "resolve-") if posted else {},
