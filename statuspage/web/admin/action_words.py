@@ -43,6 +43,7 @@ ACTION_WORDS = {
     "subscriber.deleted": "deleted the subscription",
     "subscriber.disabled": "disabled the subscription",
     "subscriber.enabled": "enabled the subscription",
+    "subscriber.disable": "disabled the subscription (messages kept failing):",
     "subscriber.leadership": "changed the leadership subscription of",
     "delivery.retry": "retried a delivery to",
     "delivery.discard": "discarded a delivery to",
