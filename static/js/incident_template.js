@@ -8,7 +8,7 @@
   var templates = JSON.parse(data.textContent);
   var select = picker.querySelector("select");
   var button = picker.querySelector("button");
-  if (button) button.hidden = true;
+  if (button) button.style.display = "none";  // .button's display would win over the hidden attribute
   var form = document.querySelector("form.incident-form");
   function set(id, value) {
     var el = document.getElementById(id);
