@@ -6,7 +6,7 @@ outbox rows a real page would have.
 import random
 from datetime import date, timedelta
 
-from .domain import command, leadership, problems, reviews
+from .domain import command, leadership, problems, reviews, templates
 from .domain import components as comp
 from .domain import incidents as inc
 from .domain import maintenance as maint
@@ -115,6 +115,25 @@ def _problems(outage_id: str, live_id: str) -> None:
                             symptom="Writes fail for minutes when the primary database node is lost.")
 
 
+TEMPLATES = [
+    # (title, incident name, impact, {component: status}, first update)
+    ("API errors", "Elevated error rates on the REST API", "major", {"REST API": "partial_outage"},
+     "Some API requests are failing. We are investigating and will update within 30 minutes."),
+    ("Sign-in problems", "Customers cannot sign in", "critical",
+     {"Authentication": "major_outage", "Dashboard": "degraded_performance"},
+     "Customers cannot sign in to the dashboard. We are investigating with the highest priority."),
+    ("Delayed notifications", "Delayed email and push notifications", "minor",
+     {"Email notifications": "degraded_performance", "Mobile push": "degraded_performance"},
+     "Notifications are arriving late. Nothing is lost: every message will be delivered."),
+]
+
+
+def _templates(ids: dict) -> None:
+    for title, name, impact, affected, body in TEMPLATES:
+        templates.create_template(DEMO, title=title, name=name, impact=impact, body=body,
+                                  components={ids[c]: s for c, s in affected.items()})
+
+
 def seed(now=None) -> str:
     """Create the demo page; returns a one-line summary."""
     now = now or utcnow()
@@ -208,5 +227,6 @@ def seed(now=None) -> str:
                                body="We are moving search to a new cluster. Search results may be incomplete "
                                     "for up to 30 minutes during the window.", deliver_notifications=False)
     _problems(ids.pop("_outage58"), live.id)
+    _templates(ids)
     return (f"{len(ids)} components in {len(GROUPS)} groups, {len(PAST_INCIDENTS) + 1} incidents, "
-            "2 maintenance windows")
+            f"2 maintenance windows, {len(TEMPLATES)} incident templates")

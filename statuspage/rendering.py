@@ -53,13 +53,14 @@ def human_time(value: datetime, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%
 
 
 def time_tag(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M %Z",
-             relative: bool = False) -> Markup:
-    """<time datetime="..."> showing the time in the site's zone; static/js/time.js localizes it."""
+             relative: bool = False, local: bool = True) -> Markup:
+    """<time datetime="..."> showing the time in the site's zone; static/js/time.js localizes it unless
+    ``local`` is false (a screen whose times are typed in the site's zone shows that zone only)."""
     if value is None:
         return Markup("")
     text = human_time(value, tz_name, fmt)
-    attrs = ' data-relative' if relative else ''
-    return Markup(f'<time datetime="{iso_utc(value)}" data-local{attrs}>{escape(text)}</time>')  # noqa: S704
+    attrs = (' data-local' if local else '') + (' data-relative' if relative else '')
+    return Markup(f'<time datetime="{iso_utc(value)}"{attrs}>{escape(text)}</time>')  # noqa: S704
 
 
 def human_duration(delta: timedelta | None) -> str:

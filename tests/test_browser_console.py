@@ -78,7 +78,7 @@ def test_a_manager_runs_an_incident_from_open_to_resolved(live_server, page, axe
     assert statuses["API"] == "major_outage" and statuses["Website"] == "degraded_performance"
     assert [i["name"] for i in state["incidents"]] == ["Payments are failing"]
     assert "Payments are failing" in public_text(page, live_server)
-    created = audit_entry(page, live_server, "incident.create")
+    created = audit_entry(page, live_server, "opened the incident")
     assert "Payments are failing" in created and "major_outage" in created
 
     # Post an update.
@@ -91,7 +91,7 @@ def test_a_manager_runs_an_incident_from_open_to_resolved(live_server, page, axe
     assert state["incidents"][0]["status"] == "identified"
     assert state["incidents"][0]["incident_updates"][0]["body"].startswith("A certificate expired")
     assert "A certificate expired" in public_text(page, live_server)
-    updated = audit_entry(page, live_server, "incident.update")
+    updated = audit_entry(page, live_server, "posted an update on")
     assert "investigating" in updated and "identified" in updated
 
     # Resolve: both components return to operational.
@@ -103,7 +103,7 @@ def test_a_manager_runs_an_incident_from_open_to_resolved(live_server, page, axe
     assert state["incidents"] == [] and state["status"]["indicator"] == "none"
     assert {c["status"] for c in state["components"]} == {"operational"}
     assert "All Systems Operational" in public_text(page, live_server)
-    resolved = audit_entry(page, live_server, "incident.update")
+    resolved = audit_entry(page, live_server, "posted an update on")
     assert "resolved" in resolved
 
 

@@ -31,7 +31,8 @@ def subscribers() -> list[Subscriber]:
 
 def test_email_and_sms_are_shown_unavailable_when_the_site_cannot_send_them(client):
     page = client.get("/subscribe").get_data(as_text=True)
-    assert page.count("(unavailable on this page)") == 2
+    assert page.count("(not offered, see below)") == 2
+    assert "this site has no mail server set up" in page and "this site has no SMS provider set up" in page
     assert re.search(r'<input[^>]*disabled[^>]*value="email"|<input[^>]*value="email"[^>]*disabled', page)
     assert 'name="email"' not in page and 'name="webhook_url"' in page
 

@@ -6,7 +6,14 @@ from datetime import datetime
 
 from .. import dispatch
 from ..extensions import db
-from ..models import VISIBILITIES, Incident, IncidentComponent, IncidentUpdate
+from ..models import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    VISIBILITIES,
+    Incident,
+    IncidentComponent,
+    IncidentUpdate,
+)
 from ..models.columns import utcnow
 from . import leadership
 from .components import apply_status, get_component
@@ -49,20 +56,30 @@ def _link_components(incident: Incident, components: dict[str, str], at: datetim
     return changes
 
 
+def release_target(incident: Incident, link: IncidentComponent) -> str:
+    """The status a component returns to when ``incident`` closes: the worst status another open incident
+    holds it in, else operational; never worse than it is now (closing one incident must not make a component
+    look worse), except that a component under maintenance takes what the others hold."""
+    others = (db.session.query(IncidentComponent.status).join(Incident)
+              .filter(IncidentComponent.component_id == link.component_id, Incident.id != incident.id,
+                      Incident.status.in_(OPEN_INCIDENT_STATUSES + ACTIVE_MAINTENANCE_STATUSES))
+              .all())
+    held = max((s for (s,) in others), key=COMPONENT_STATUS_RANK.__getitem__, default="operational")
+    current = link.component.status
+    if current == "under_maintenance" or COMPONENT_STATUS_RANK[held] <= COMPONENT_STATUS_RANK[current]:
+        return held
+    return current
+
+
 def _release_components(incident: Incident, keep: dict[str, str], at: datetime, cause: str) -> list[dict]:
-    """When an incident closes, its components return to the worst status still claimed by another open
-    incident, else operational, unless ``keep`` names a status for them."""
+    """When an incident closes, its components return to their ``release_target`` unless ``keep`` names a
+    status for them; returns the changes (none for a component already there)."""
     changes = []
     for link in incident.affected:
         if link.component_id in keep:
             continue
-        others = (db.session.query(IncidentComponent.status).join(Incident)
-                  .filter(IncidentComponent.component_id == link.component_id, Incident.id != incident.id,
-                          Incident.status.in_(("investigating", "identified", "monitoring", "in_progress",
-                                               "verifying")))
-                  .all())
-        target = max((s for (s,) in others), key=COMPONENT_STATUS_RANK.__getitem__, default="operational")
-        change_ = apply_status(link.component, target, cause=cause, at=at, incident_id=incident.id)
+        change_ = apply_status(link.component, release_target(incident, link), cause=cause, at=at,
+                               incident_id=incident.id)
         if change_:
             changes.append(change_)
     return changes

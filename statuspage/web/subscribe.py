@@ -5,6 +5,10 @@ or 404 when the subscription is gone), never an error trace. The unsubscribe POS
 clients can unsubscribe in one click (RFC 8058, body ``List-Unsubscribe=One-Click``). Form posts are rate
 limited per client; chat and webhook sign-ups, which make the worker contact a host the visitor chose, also per
 client and per target host (SUBSCRIBE_HOOK_LIMIT_PER_CLIENT, SUBSCRIBE_HOOK_LIMIT_PER_HOST).
+
+The compact panel on the status page is part of a snapshot, the same bytes for every reader, so it cannot carry
+a CSRF token: it posts the address to ``/subscribe/start``, which writes nothing and only shows the full form
+(with its token, the components and the threshold) filled in; the subscription is made from there.
 """
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
@@ -13,7 +17,17 @@ from ..domain import subscriptions
 from ..domain.recording import Actor, DomainError, NotFound
 from ..domain.subscription_tokens import InvalidLink, make_token, subscriber_for_token
 from ..extensions import csrf, limiter
-from .subscribe_forms import TARGET_FIELD, CodeForm, PreferencesForm, SubscribeForm, component_sections
+from .subscribe_forms import (
+    CHAT_SERVICES,
+    TARGET_FIELD,
+    UNAVAILABLE_REASON,
+    CodeForm,
+    PreferencesForm,
+    SubscribeForm,
+    chosen,
+    component_sections,
+    subscriber_choice,
+)
 
 bp = Blueprint("subscribe", __name__)
 
@@ -24,6 +38,12 @@ CLIENT_LIMIT_MESSAGE = ("Too many chat and webhook sign-ups from your network. T
                         "site's team to add the subscription for you.")
 HOST_LIMIT_MESSAGE = ("Too many chat and webhook sign-ups for this host. Try again later, or ask the site's "
                       "team to add the subscription for you.")
+
+
+@bp.app_template_global()
+def subscribe_channels() -> dict[str, bool]:
+    """Which channels the site can send on, for the status page's subscribe panel."""
+    return subscriptions.available_channels()
 
 
 def _not_a_hook_signup() -> bool:
@@ -88,12 +108,31 @@ def index():
             _show_error(form, error)
         else:
             # The same answer whether the address is new, pending, active or disabled: a stranger must not
-            # learn who is subscribed (so the status is the same too, and an SMS always goes to the code step).
+            # learn who is subscribed (so the status is the same too, and an SMS always goes to the code step);
+            # the page repeats what was just chosen, never what an existing subscription holds.
             if result.subscriber.channel == "sms":
                 return redirect(url_for(".code", token=make_token(result.subscriber, "code")))
-            return render_template("subscribe/subscribed.html", result=result, subscriber=result.subscriber)
-    status = 422 if request.method == "POST" else 200
-    return render_template("subscribe/index.html", form=form, available=available), status
+            return render_template("subscribe/subscribed.html", result=result, subscriber=result.subscriber,
+                                   chosen=chosen(form.component_ids(), form.min_impact.data))
+    return _subscribe_page(form, available, 422 if request.method == "POST" else 200)
+
+
+def _subscribe_page(form, available, status: int = 200):
+    return render_template("subscribe/index.html", form=form, available=available, reasons=UNAVAILABLE_REASON,
+                           chat_services=CHAT_SERVICES), status
+
+
+@bp.post("/subscribe/start")
+@csrf.exempt
+@limiter.limit(SUBSCRIBE_LIMIT)
+def start():
+    """The status page's panel: the full subscribe form with the posted address filled in. Writes nothing, so
+    it needs no CSRF token (the panel is in a snapshot shared by every reader and cannot have one)."""
+    available = subscriptions.available_channels()
+    form = SubscribeForm(formdata=None, data={"channel": "email" if available["email"] else "chat",
+                                              "email": (request.form.get("email") or "").strip()[:254]})
+    form.offer(component_sections())
+    return _subscribe_page(form, available)
 
 
 @bp.route("/subscriptions/<token>/confirm")
@@ -103,7 +142,7 @@ def confirm(token: str):
         subscriber = subscriptions.confirm(token, actor=VISITOR)
     except DomainError as error:
         return _link_problem(error)
-    return render_template("subscribe/confirmed.html", subscriber=subscriber,
+    return render_template("subscribe/confirmed.html", subscriber=subscriber, chosen=subscriber_choice(subscriber),
                            manage_token=make_token(subscriber, "manage"))
 
 
@@ -124,7 +163,7 @@ def code(token: str):
             form.code.errors = list(form.code.errors) + [error.message]
         else:
             return render_template("subscribe/confirmed.html", subscriber=subscriber,
-                                   manage_token=make_token(subscriber, "manage"))
+                                   chosen=subscriber_choice(subscriber), manage_token=make_token(subscriber, "manage"))
     status = 422 if request.method == "POST" else 200
     return render_template("subscribe/code.html", subscriber=subscriber, form=form), status
 

@@ -5,6 +5,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Each module adds its routes to ``bp``; importing them here attaches them before registration.
 from . import (  # noqa: E402,F401
+    action_words,
     audit,
     cadence_settings,
     command,

@@ -13,6 +13,7 @@ from ...models import AuditEntry, Site
 from ...rendering import zone
 from ..access import require
 from . import bp
+from .action_words import action_choices
 
 PER_PAGE = 50
 
@@ -92,7 +93,7 @@ def audit():
     site = Site.get()
     form = AuditFilter(request.args)
     form.object_type.choices = [("", "Any")] + [(t, t) for t in _distinct(AuditEntry.object_type)]
-    form.action.choices = [("", "Any")] + [(a, a) for a in _distinct(AuditEntry.action)]
+    form.action.choices = [("", "Any")] + action_choices(_distinct(AuditEntry.action))
     form.validate()
     if form.date_from.raw_data and form.date_from.raw_data[0] and form.date_from.data is None:
         form.date_from.errors = ["Use a date like 2024-05-31."]

@@ -30,7 +30,9 @@ VISIBILITY_CHOICES = [("public", "Public (customers see it)"), ("internal", "Int
 STATUS_CHOICES = [(s, COMPONENT_STATUS_LABEL[s]) for s in COMPONENT_STATUSES]
 AFFECT_CHOICES = [("", "Not affected")] + [(s, COMPONENT_STATUS_LABEL[s]) for s in COMPONENT_STATUSES
                                            if s != "operational"]
-UPDATE_COMPONENT_CHOICES = [("", "Not affected")] + STATUS_CHOICES
+# Operational and "not affected" are one choice: picking it for a component of this incident means it has
+# recovered; for any other component it changes nothing (it does not join the incident).
+UPDATE_COMPONENT_CHOICES = [("", "Operational (not affected)")] + AFFECT_CHOICES[1:]
 RESOLVE_CHOICES = [("", "Return to operational")] + [(s, "Keep " + COMPONENT_STATUS_LABEL[s].lower())
                                                      for s in COMPONENT_STATUSES if s != "operational"]
 OPEN_STATUS_CHOICES = [(s, INCIDENT_STATUS_LABEL[s]) for s in INCIDENT_STATUSES if s != "postmortem"]
@@ -57,13 +59,27 @@ def show_domain_error(form: FlaskForm, error) -> None:
         form.form_errors.append(error.message)
 
 
-def posted_component_statuses(formdata, prefix: str = "") -> dict[str, str]:
-    """{component id: status} from selects named ``<prefix>component-<id>``; empty means not affected.
+def posted_component_statuses(formdata, prefix: str = "", keep_empty: bool = False) -> dict[str, str]:
+    """{component id: status} from selects named ``<prefix>component-<id>``; empty means not affected (left
+    out unless ``keep_empty``).
 
     Ids and statuses are passed on unchecked: the domain rejects unknown ones with a reason.
     """
     key = f"{prefix}component-"
-    return {name[len(key):]: value for name, value in formdata.items() if name.startswith(key) and value}
+    return {name[len(key):]: value for name, value in formdata.items()
+            if name.startswith(key) and (value or keep_empty)}
+
+
+def update_changes(formdata, current: dict[str, str]) -> dict[str, str]:
+    """The component changes an update form asks for, given this incident's ``current`` {id: status}: only real
+    changes. "Operational (not affected)" (empty) recovers a component of the incident and leaves any other
+    component out of it."""
+    changes = {}
+    for cid, value in posted_component_statuses(formdata, "update-", keep_empty=True).items():
+        status = value or "operational"
+        if current.get(cid, "operational") != status:
+            changes[cid] = status
+    return changes
 
 
 def expected_revision(form) -> int | None:

@@ -25,6 +25,7 @@ from .forms import (
     optional_int,
     posted_component_statuses,
     show_domain_error,
+    update_changes,
 )
 from .incidents import incident_or_404, owner_choices, render_incident
 
@@ -66,9 +67,7 @@ def run(incident: Incident, form, form_name: str, action, success: str):
 def incident_update(incident_id: str):
     incident = incident_or_404(incident_id)
     form = UpdateForm(prefix="update")
-    current = {a.component_id: a.status for a in incident.affected}
-    changed = {cid: status for cid, status in posted_component_statuses(request.form, "update-").items()
-               if current.get(cid) != status}
+    changed = update_changes(request.form, {a.component_id: a.status for a in incident.affected})
     return run(incident, form, "update_form", lambda: domain.post_update(
         web_actor(), incident.id, status=form.status.data, body=form.body.data,
         components=changed, deliver_notifications=form.notify.data,

@@ -11,6 +11,7 @@ from ...domain import incidents as domain
 from ...domain import sla
 from ...domain.priority import priority_for
 from ...domain.recording import DomainError
+from ...domain.templates import template_components
 from ...extensions import db
 from ...models import CLOSED_STATUSES, Component, ComponentGroup, Incident, IncidentTemplate, Site, User
 from ...models.columns import utcnow
@@ -115,8 +116,11 @@ def incident_new():
         if form.itil_impact.data in levels and form.itil_urgency.data in levels else None
     failed = request.method == "POST" and not preview and (form.errors or form.form_errors)
     templates = db.session.scalars(select(IncidentTemplate).order_by(IncidentTemplate.title)).all()
+    # What static/js/incident_template.js fills the form with when a template is picked (no reload).
+    template_data = {t.id: {"name": t.name, "body": t.body, "status": t.status, "impact": t.impact,
+                            "components": template_components(t)} for t in templates}
     return render_template("admin/incident_new.html", form=form, components=all_components(), chosen=chosen,
-                           preview=preview, priority=priority, templates=templates,
+                           preview=preview, priority=priority, templates=templates, template_data=template_data,
                            affect_choices=AFFECT_CHOICES), 422 if failed else 200
 
 
@@ -152,12 +156,16 @@ def render_incident(incident: Incident, status: int = 200, conflict=None, **form
         edit_form.itil_impact.data = str(incident.itil_impact or "")
         edit_form.itil_urgency.data = str(incident.itil_urgency or "")
     names = staff_names([incident.owner_id, incident.acknowledged_by_id] + [u.author_id for u in incident.updates])
-    components = all_components()
     affected = {a.component_id: a.status for a in incident.affected}
+    # This incident's components first (in page order), then the others it could take in.
+    components = sorted(all_components(), key=lambda c: c.id not in affected)
+    # Resolving lists only this incident's components that resolving would change, and what each returns to.
+    releases = [(a.component, target) for a in incident.affected
+                if (target := domain.release_target(incident, a)) != a.component.status] if incident.is_open else []
     posted = request.method == "POST"
     return render_template(
         "admin/incident_detail.html", incident=incident, components=components, affected=affected,
-        affected_components=[a.component for a in incident.affected],
+        releases=releases,
         component_names={c.id: c.name for c in components}, names=names, tz=Site.get().time_zone,
         update_chosen=posted_component_statuses(request.form, "update-") if posted else affected,
         resolve_chosen=posted_component_statuses(request.form, "resolve-") if posted else {},

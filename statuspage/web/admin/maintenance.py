@@ -1,7 +1,8 @@
 """Scheduled maintenance in the console: list, schedule, and the window's page with reschedule, cancel,
 start now, complete now and updates.
 
-Times are typed in the site's time zone (``Site.time_zone``) and stored as aware UTC. Starting and
+Times are typed in the site's time zone (``Site.time_zone``) and stored as aware UTC; every time on these
+screens is shown in that zone too (not localized by the browser), so one zone is named and used per screen. Starting and
 completing a window are updates (``post_update`` with in_progress / completed).
 """
 from flask import flash, redirect, render_template, request, url_for
@@ -50,7 +51,8 @@ def maintenance():
     upcoming = [m for m in scheduled if states[m.id] != domain.OVERDUE]
     past = [m for m in rows if not m.is_open][:PAST_LIMIT]
     return render_template("admin/maintenance.html", overdue=overdue, active=active, upcoming=upcoming,
-                           past=past, tz=Site.get().time_zone, states=states, labels=domain.SCHEDULE_LABEL)
+                           past=past, tz=Site.get().time_zone, states=states, labels=domain.SCHEDULE_LABEL,
+                           now=now)
 
 
 @bp.route("/maintenance/new", methods=["GET", "POST"])
@@ -77,7 +79,8 @@ def maintenance_new():
             flash(f"Maintenance “{window.name}” scheduled.", "success")
             return redirect(url_for("admin.maintenance_detail", incident_id=window.id))
     failed = request.method == "POST"
-    return render_template("admin/maintenance_new.html", form=form, tz=site.time_zone), 422 if failed else 200
+    return render_template("admin/maintenance_new.html", form=form, tz=site.time_zone,
+                           now=utcnow()), 422 if failed else 200
 
 
 def render_maintenance(window: Incident, status: int = 200, conflict=None, **forms):
@@ -103,7 +106,7 @@ def render_maintenance(window: Incident, status: int = 200, conflict=None, **for
     return render_template("admin/maintenance_detail.html", incident=window, tz=tz, names=names,
                            schedule_state=domain.schedule_state(window, utcnow()), labels=domain.SCHEDULE_LABEL,
                            conflict=conflict, component_names={c.id: c.name for c in window.components},
-                           **forms), status
+                           now=utcnow(), local_times=False, **forms), status
 
 
 @bp.get("/maintenance/<incident_id>")
