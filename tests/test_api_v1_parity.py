@@ -144,7 +144,7 @@ def test_uptime_counts_outage_seconds_and_weighs_partial_outages(call, viewer):
                  query_string={"start": ago(days=40).date().isoformat()})
     assert early["range_start"] == start.isoformat() and "start date" in early["warnings"][0]
 
-    for bad in ({"start": "2026-02-30"}, {"start": "yesterday"}, {"start": "1969-12-31"},
+    for bad in ({"start": "2026-02-30"}, {"start": "yesterday"}, {"start": ""}, {"start": "1969-12-31"},
                 {"start": ago(days=200).date().isoformat()}, {"start": (datetime.now(UTC) + timedelta(days=2))
                                                              .date().isoformat()},
                 {"start": ago(days=3).date().isoformat(), "end": ago(days=4).date().isoformat()}):
@@ -187,6 +187,7 @@ def test_subscribers_are_counted_by_type_and_state(app, call, viewer):
         "email": 0, "sms": 1, "webhook": 0, "integration_partner": 0, "slack": 0}
     call("get", "/subscribers/count", 422, query_string={"type": "pigeon"})
     call("get", "/subscribers/count", 422, query_string={"state": "asleep"})
+    call("get", "/subscribers/count", 422, query_string={"type": ""})
 
 
 def test_incident_templates_are_listed_and_created(call, viewer, web):

@@ -19,15 +19,15 @@ COUNT_TYPES = {"email": "email", "sms": "sms", "webhook": "webhook", "integratio
 
 @route("/pages/<page_id>/subscribers/count", methods=["GET"])
 def count_subscribers(page_id):
-    kind = request.args.get("type") or ""
-    if kind and kind not in COUNT_TYPES:
+    kind = request.args.get("type")
+    if kind is not None and kind not in COUNT_TYPES:
         raise DomainError(f"type must be one of {', '.join(COUNT_TYPES)}", field="type")
-    state = request.args.get("state") or "active"
+    state = request.args.get("state", "active")
     if state not in STATES:
         raise DomainError("state must be active, unconfirmed, quarantined or all", field="state")
     query = db.select(Subscriber.channel, func.count()).group_by(Subscriber.channel)
     if STATES[state]:
         query = query.where(subscriber_lists.state_filter(STATES[state]))
     counts = dict(db.session.execute(query).all())
-    return jsonify({name: counts.get(channel, 0) if channel and kind in ("", name) else 0
+    return jsonify({name: counts.get(channel, 0) if channel and kind in (None, name) else 0
                     for name, channel in COUNT_TYPES.items()})

@@ -35,7 +35,7 @@ EARLIEST = date(1970, 1, 1)
 def partial_date(name: str, last: bool) -> date | None:
     """The date a ``YYYY[-MM[-DD]]`` query argument names (its first day, or with ``last`` its last)."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     match = PARTIAL_DATE.fullmatch(raw)
     if not match:
