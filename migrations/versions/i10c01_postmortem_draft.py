@@ -5,9 +5,8 @@ Revises: review01
 Create Date: 2026-12-02 04:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'i10c01'
 down_revision = 'review01'
