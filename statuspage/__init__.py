@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, errors, fragments, rendering, security, snapshot
+from . import cli, errors, fragments, rendering, security, snapshot, telemetry
 from .api import init_app as init_api
 from .config import build_config
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     snapshot.init_app(app)
+    telemetry.init_app(app)
     init_web(app)
     init_api(app)
     cli.init_app(app)

@@ -115,6 +115,8 @@ def build_config(overrides: dict | None = None) -> dict:
         "RETENTION_DAYS": _number("STATUSPAGE_RETENTION_DAYS", "90", int),
         # A directory the worker keeps a static export of the public site in (``statuspage export``); "" = off.
         "EXPORT_DIR": env.get("STATUSPAGE_EXPORT_DIR", ""),
+        # A bearer token Prometheus sends to read /metrics; "" = only direct requests from this machine's loopback.
+        "METRICS_TOKEN": env.get("STATUSPAGE_METRICS_TOKEN", ""),
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)

@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 from .snapshot import SnapshotStore, public_key
 from .snapshot_files import respond
+from .telemetry import HOT_HIT
 
 _STATUS_LINES = {code: f"{code} {HTTPStatus(code).phrase}" for code in (200, 304)}
 
@@ -32,6 +33,7 @@ class HotPath:
                 if key is not None:
                     found = self.store.lookup(key)
                     if found is not None:
+                        HOT_HIT.inc()
                         status, headers, body = respond(found[0], environ, stale=found[1])
                         start_response(_STATUS_LINES[status], headers)
                         return [] if method == "HEAD" else [body]

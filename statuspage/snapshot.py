@@ -28,6 +28,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from .extensions import db
 from .models import Site
 from .snapshot_files import Snapshot, SnapshotFiles, respond
+from .telemetry import SNAPSHOT_RENDERS, looked_up
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,7 @@ class SnapshotStore:
                         now, cors, max_age, fresh_for, state.changed_at.timestamp())
         self._keep(snap)
         self.renders += 1
+        SNAPSHOT_RENDERS.inc()
         self.files.save(snap)
         return snap
 
@@ -246,6 +248,7 @@ def serve(render, mimetype: str = "text/html", cors: bool = False, fresh_for: in
         raise LookupError(f"{request.path} is not a public snapshot path; add it to snapshot.public_key")
     snaps = store()
     found = snaps.lookup(key)
+    looked_up(found)
     if found is None and snaps.version.state.ok:
         max_age = current_app.config["SNAPSHOT_MAX_AGE"] if max_age is None else max_age
         try:

@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
+from statuspage.api import openapi_parity
 from statuspage.domain import tokens
 from statuspage.domain.recording import SYSTEM
 from statuspage.extensions import db
@@ -138,5 +139,6 @@ def test_real_responses_match_their_documented_schemas(check, make_user):
     exercised = {(t.removesuffix(".json"), m) for t, m, code in check.checked if code < 300}
     documented = {(p.removeprefix("/v1/pages/{page_id}"), m) for p, item in check.spec["paths"].items()
                   for m in item if m != "parameters" and not p.endswith(".json")
-                  and re.match(r"/v1/pages/\{page_id\}/(incidents|components|component-groups)", p)}
+                  and re.match(r"/v1/pages/\{page_id\}/(incidents|components|component-groups)", p)
+                  and p.removeprefix("/v1/pages/{page_id}") not in openapi_parity.paths()}  # own test
     assert documented - exercised == set(), "documented operations this test never called"

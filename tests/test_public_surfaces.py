@@ -32,6 +32,7 @@ NOT_PUBLIC_PREFIXES = (
     "/account",  # the signed-in user's own settings
     "/v1/",  # management API: API key required
     "/static/",  # CSS, JS, images
+    "/metrics",  # the service's own metrics: a bearer token, or this machine's loopback only
 )
 # Parameterless routes that must exist and be walked (guards against a route silently disappearing).
 REQUIRED_PATHS = {

@@ -58,6 +58,9 @@ class Incident(db.Model):
     # Postmortem.
     postmortem_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     postmortem_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The next postmortem, written but not yet public (the management API's ``body_draft``).
+    postmortem_draft: Mapped[str | None] = mapped_column(Text, nullable=True)
+    postmortem_draft_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     metadata_json: Mapped[dict | None] = mapped_column("metadata", JSON, nullable=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
 

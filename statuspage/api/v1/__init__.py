@@ -33,4 +33,15 @@ def route(rule: str, **options):
     return decorator
 
 
-from . import auth, components, groups, incidents, integrations, subscribers  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    auth,
+    components,
+    groups,
+    incidents,
+    integrations,
+    postmortem,  # Statuspage parity: postmortem, subscriber_count, templates, uptime
+    subscriber_count,
+    subscribers,
+    templates,
+    uptime,
+)
