@@ -1,4 +1,5 @@
 """Real message sinks on 127.0.0.1 for notification tests: an SMTP server (aiosmtpd) and an HTTP sink."""
+import contextlib
 import email
 import email.policy
 import json
@@ -89,6 +90,23 @@ class _RoomyServer(ThreadingHTTPServer):
     request_queue_size = 128
     daemon_threads = True
 
+    def __init__(self, *args, **kwargs):
+        self.open_sockets: set[socket.socket] = set()  # kept-alive connections, cut when the sink stops
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        for sock in list(self.open_sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
 
 @dataclass
 class HttpSink:
@@ -105,6 +123,8 @@ class HttpSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers answer
+
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -112,6 +132,7 @@ class HttpSink:
                 code = sink.script.pop(0) if sink.script else sink.status
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
                 for name, value in sink.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
@@ -131,6 +152,7 @@ class HttpSink:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+            self.server.cut_connections()  # a receiver that is down answers no kept-alive connection either
             self.server = None
 
     def url(self, path: str = "/hook", scheme: str = "http") -> str:
