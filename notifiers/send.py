@@ -112,7 +112,8 @@ def _prepare(message: Message, target: str, config: SendConfig):
         return service, message.markdown or message.text, message.subject, NotifyFormat.MARKDOWN
     if channel == "webhook":
         url = validate_target("webhook", target, allow_loopback=config.allow_loopback_webhooks)
-        body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key)
+        body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key,
+                                       body=message.body)
         service = StatuspageWebhook(url, headers, timeout=config.timeout, asset=ASSET)
         return service, body.decode(), "", NotifyFormat.TEXT
     raise TransportError(f"Unknown channel {channel!r}.", permanent=True)

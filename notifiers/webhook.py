@@ -44,9 +44,11 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def signed_request(payload: dict, secret: str | None, idempotency_key: str | None,
-                   now: float | None = None) -> tuple[bytes, dict[str, str]]:
-    """The raw JSON body and the headers (signature, timestamp, idempotency key) for one delivery."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+                   now: float | None = None, body: bytes | None = None) -> tuple[bytes, dict[str, str]]:
+    """The raw JSON body (``body`` when given already serialized, else ``payload``'s) and the headers
+    (signature, timestamp, idempotency key) for one delivery."""
+    if body is None:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = int(now if now is not None else time.time())
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                TIMESTAMP_HEADER: str(timestamp)}

@@ -5,6 +5,7 @@ subscriber's audience may see (``domain.visibility``). ``notifiers`` render it; 
 of one event costs one incident serialization per audience, not one per subscriber.
 """
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from .domain.status import (
 )
 from .domain.subscriptions import confirmation_code, subscription_links
 from .extensions import db
+from .markdown_text import markdown_text
 from .models import (
     ACTIVE_MAINTENANCE_STATUSES,
     OPEN_INCIDENT_STATUSES,
@@ -111,10 +113,24 @@ def update_context(update: IncidentUpdate, site: Site) -> dict:
     return {
         "id": update.id, "status": update.status,
         "status_label": INCIDENT_STATUS_LABEL.get(update.status, update.status),
-        "body": update.body, "body_html": str(render_markdown(update.body)), "body_text": update.body,
+        "body": update.body, "body_html": str(render_markdown(update.body)),
+        "body_text": markdown_text(update.body),
         "display_at": update.display_at, "display_at_local": local(update.display_at, site.time_zone),
         "internal": update.visibility == "internal", "summary": update.kind == "summary",
     }
+
+
+THREAD_OPENERS = ("incident.opened", "maintenance.scheduled")
+
+
+def thread_ids(incident_id: str, event: NotificationEvent, audience: str, site_url: str) -> dict:
+    """Message-IDs that thread an incident's emails: the incident's first message (deterministic, from the
+    incident id and the site's domain) and this update's own id; a retry sends the same id again."""
+    domain = (urlsplit(site_url).hostname or "").strip(".") or "statuspage.invalid"
+    root = f"<incident.{incident_id}@{domain}>"
+    if event.kind in THREAD_OPENERS:
+        return {"message_id": root, "root_id": root}
+    return {"message_id": f"<incident.{incident_id}.{event.id}.{audience}@{domain}>", "root_id": root}
 
 
 def subscriber_context(subscriber: Subscriber, event: NotificationEvent) -> dict:
@@ -149,6 +165,9 @@ class EventContexts:
                 "short_url": incident_url(incident.id, audience) if incident else public_url() or None,
                 "payload": dict(event.payload or {}),
             }
+            if incident is not None:
+                self._cache[key]["thread"] = thread_ids(incident.id, event, audience,
+                                                        self._cache[key]["site"]["url"])
         return self._cache[key]
 
     def for_subscriber(self, event: NotificationEvent, subscriber: Subscriber) -> dict:

@@ -40,6 +40,7 @@ class Job:
     context: dict
     idempotency_key: str
     secret: str
+    event_id: int | None = None  # deliveries of one event share one render per channel and audience
 
 
 class DeliveryFailed(Exception):
@@ -63,11 +64,11 @@ class NotifierSender:
         self.timeout = float(config.get("SEND_TIMEOUT_SECONDS") or 10)
 
     def __call__(self, job: Job) -> None:
-        from notifiers.render import render
+        from notifiers.render_once import render_for
         from notifiers.send import SendConfig, TransportError, send
 
         try:
-            message = render(job.kind, job.channel, job.context, str(TEMPLATE_DIR))
+            message = render_for(job.kind, job.channel, job.context, TEMPLATE_DIR, event_key=job.event_id)
         except Exception as exc:  # a template bug is ours, not the subscriber's: dead, subscriber kept
             raise DeliveryFailed(f"could not render {job.kind} for {job.channel}: {exc}", permanent=True,
                                  blame_target=False) from exc
@@ -123,7 +124,8 @@ def load_jobs(ids: list[int]) -> tuple[list[Job], list[Outcome]]:
             known.append(Outcome(delivery_id, sent=False, reason=reason))
             continue
         jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target, context,
-                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or ""))
+                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or "",
+                        event.id))
     db.session.commit()
     return jobs, known
 
