@@ -32,6 +32,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: email.message.EmailMessage
+    peer: tuple = ()  # the client's (address, port): one per SMTP connection
 
     @property
     def subject(self) -> str:
@@ -46,19 +47,20 @@ class ReceivedMail:
 class SmtpSink:
     """An aiosmtpd server collecting every message it receives."""
 
-    def __init__(self):
+    def __init__(self, **smtp_parameters):
         from aiosmtpd.controller import Controller
 
         self.messages: list[ReceivedMail] = []
         self._lock = threading.Lock()
         self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **smtp_parameters)
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         message = email.message_from_bytes(envelope.original_content or envelope.content,
                                            policy=email.policy.default)
         with self._lock:
-            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message,
+                                              tuple(session.peer or ())))
         return "250 Message accepted for delivery"
 
     def url(self, sender: str = "status@example.com") -> str:
@@ -79,6 +81,7 @@ class ReceivedRequest:
     path: str
     headers: dict
     body: bytes
+    client: tuple = ()  # the client's (address, port): one per TCP connection
 
     def json(self):
         return json.loads(self.body)
@@ -128,7 +131,8 @@ class HttpSink:
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                sink.requests.append(ReceivedRequest(self.command, self.path, dict(self.headers), body))
+                sink.requests.append(ReceivedRequest(self.command, self.path, dict(self.headers), body,
+                                                     self.client_address))
                 code = sink.script.pop(0) if sink.script else sink.status
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
