@@ -4,6 +4,7 @@ subscriber's audience may see (``domain.visibility``). ``notifiers`` render it; 
 ``EventContexts`` caches the audience-level part per (event, audience), so a batch of a thousand deliveries
 of one event costs one incident serialization per audience, not one per subscriber.
 """
+import time
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -136,22 +137,30 @@ def thread_ids(incident_id: str, event: NotificationEvent, audience: str, site_u
 def subscriber_context(subscriber: Subscriber, event: NotificationEvent) -> dict:
     """Links signed for this subscriber (domain.subscriptions), and the SMS confirmation code if any: derived
     now from the subscriber's row, as the outbox holds no secret."""
-    links = subscription_links(subscriber)
-    code = confirmation_code(subscriber) if event.kind == "subscription.confirm" else None
+    confirming = event.kind == "subscription.confirm"
+    links = subscription_links(subscriber, confirm=confirming)
+    code = confirmation_code(subscriber) if confirming else None
     return {"id": subscriber.public_id, "channel": subscriber.channel, "audience": subscriber.audience,
             **links, "confirm_code": code}
 
 
 class EventContexts:
-    """Builds per-subscriber contexts, caching the audience-level part of each event."""
+    """Builds per-subscriber contexts, caching the audience-level part of each event for ``max_age`` seconds
+    (a worker keeps one across batches, so a fan-out of 100,000 costs one serialization per audience every few
+    seconds rather than one per batch, and the page status it reports stays that fresh)."""
 
-    def __init__(self):
-        self.site = Site.get()
+    def __init__(self, max_age: float | None = None):
+        self.max_age = max_age
         self._cache: dict[tuple[int, str], dict] = {}
+        self._since = time.monotonic()
 
     def base(self, event: NotificationEvent, audience: str) -> dict:
+        if self.max_age is not None and time.monotonic() - self._since > self.max_age:
+            self._cache.clear()
+            self._since = time.monotonic()
         key = (event.id, audience)
         if key not in self._cache:
+            site = Site.get()
             incident = db.session.get(Incident, event.incident_id) if event.incident_id else None
             update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
             if incident is not None and not visibility.can_see_incident(incident, audience):
@@ -159,9 +168,9 @@ class EventContexts:
             if update is not None and audience == visibility.PUBLIC and not update.is_public:
                 update = None
             self._cache[key] = {
-                "event": event.kind, "audience": audience, "site": site_context(self.site, audience),
-                "incident": incident_context(incident, audience, self.site) if incident else None,
-                "update": update_context(update, self.site) if update else None,
+                "event": event.kind, "audience": audience, "site": site_context(site, audience),
+                "incident": incident_context(incident, audience, site) if incident else None,
+                "update": update_context(update, site) if update else None,
                 "short_url": incident_url(incident.id, audience) if incident else public_url() or None,
                 "payload": dict(event.payload or {}),
             }

@@ -127,6 +127,7 @@ class HttpSink:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as real receivers answer
+            disable_nagle_algorithm = True  # headers and body leave at once (no delayed-ACK stall)
 
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
