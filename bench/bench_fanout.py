@@ -199,7 +199,9 @@ def main() -> None:
     smtp_url = f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=status@example.com"
     http_url = f"http://127.0.0.1:{http_port}"
     log_dir = tempfile.mkdtemp(prefix="bench_fanout-")
-    env = dict(os.environ, STATUSPAGE_DATABASE_URL=args.database_url, STATUSPAGE_SMTP_URL=smtp_url,
+    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=python_path,  # the workers run this checkout's code
+               STATUSPAGE_DATABASE_URL=args.database_url, STATUSPAGE_SMTP_URL=smtp_url,
                STATUSPAGE_ALLOW_LOOPBACK_WEBHOOKS="1", STATUSPAGE_INSTANCE_PATH=f"{log_dir}/instance",
                STATUSPAGE_SECRET_KEY="bench-" + "x" * 40, STATUSPAGE_PUBLIC_URL="https://status.example.com")
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "INSTANCE_PATH": f"{log_dir}/instance",
