@@ -1,15 +1,18 @@
-"""Fan-out throughput: deliveries per second from ``statuspage worker`` processes to a local SMTP server and a
-local HTTP sink, with 1 and 4 worker processes on PostgreSQL, side by side with a bare loop (smtplib /
-urllib) sending the same number of messages; and the worker's peak RSS for a small and a large fan-out, to
-show memory stays flat as subscribers grow.
+"""Fan-out at the speed of the wire: ``statuspage worker`` processes against bare loops that use the same
+connection strategy (smtplib over one connection; urllib3 keep-alive, the client our webhook plugin uses),
+with 1 and 2 workers on PostgreSQL, sinks on 127.0.0.1 in a child process of their own.
 
     createdb -h 127.0.0.1 -U postgres bench_fanout
-    .venv/bin/python bench/bench_fanout.py [--messages 2000] [--workers 1,4] [--concurrency 8]
-        [--memory-sizes 1000,10000] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_fanout]
+    .venv/bin/python bench/bench_fanout.py [--webhooks 20000] [--emails 5000] [--workers 1,2] [--concurrency 8]
+        [--rounds 2] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_fanout]
 
-The database's tables are dropped and recreated; the sinks run in a child process of their own.
-Workers are started first and timed from the moment the incident is published until every delivery
-is recorded as sent (expansion included, start-up excluded).
+For each channel and round, a bare loop and then each worker count run back to back (interleaved, so a
+machine whose load changes affects both sides alike); ratios are taken within a round and the median is
+reported. A worker run is timed from the moment the incident is published until the last of its deliveries
+is recorded as sent (expansion included, start-up excluded). While it fans out, probe events (one webhook to
+one subscriber each) are published; their latency is publish → arrival at the sink, and the p95 is reported.
+Peak RSS is the largest VmHWM of the worker processes. The database's tables are dropped and recreated.
+The last line reads ``fanout: email <x>× bare, webhook <y>× bare`` (per worker, one worker).
 """
 import argparse
 import json
@@ -18,11 +21,11 @@ import os
 import signal
 import smtplib
 import socketserver
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -30,44 +33,49 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import urllib3  # noqa: E402
 from sinks import HttpSink, SmtpSink  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from statuspage import create_app  # noqa: E402
+from statuspage import create_app, dispatch  # noqa: E402
 from statuspage.domain.incidents import open_incident  # noqa: E402
 from statuspage.domain.recording import SYSTEM  # noqa: E402
 from statuspage.extensions import db  # noqa: E402
-from statuspage.models import Delivery, Subscriber, WorkerHeartbeat  # noqa: E402
+from statuspage.models import Delivery, Incident, Subscriber, WorkerHeartbeat  # noqa: E402
 from statuspage.models.columns import new_id, utcnow  # noqa: E402
 
 STATUSPAGE = str(Path(sys.executable).parent / "statuspage")
 BODY = "We are investigating elevated error rates on the API. Next update in 30 minutes."
+HTML = f"<p>{BODY}</p>" * 6
 
 
 def bare_smtp(port: int, count: int) -> float:
+    """Messages/s: text + HTML alternative, one smtplib connection for all."""
     start = time.perf_counter()
-    for n in range(count):
-        message = EmailMessage()
-        message["From"], message["To"] = "status@example.com", f"user{n}@example.com"
-        message["Subject"] = "[Investigating] API errors"
-        message.set_content(BODY)
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for n in range(count):
+            message = EmailMessage()
+            message["From"], message["To"] = "status@example.com", f"user{n}@example.com"
+            message["Subject"] = "[Investigating] API errors"
+            message.set_content(BODY * 6)
+            message.add_alternative(HTML, subtype="html")
             smtp.send_message(message)
     return count / (time.perf_counter() - start)
 
 
 def bare_http(url: str, count: int) -> float:
+    """Requests/s: one JSON POST each over urllib3's kept-alive pool."""
+    pool = urllib3.PoolManager()
+    payload = json.dumps({"incident": {"name": "API errors", "body": BODY}, "meta": {"n": 0}}).encode()
     start = time.perf_counter()
-    payload = json.dumps({"incident": "API errors", "body": BODY}).encode()
     for n in range(count):
-        request = urllib.request.Request(f"{url}/{n}", data=payload, method="POST",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+        pool.request("POST", f"{url}/{n}", body=payload, headers={"Content-Type": "application/json"})
     return count / (time.perf_counter() - start)
 
 
-def reset(targets: list[str], channel: str) -> None:
+def reset(targets: list[str], channel: str, probe_url: str) -> int:
+    """Fresh subscribers for ``targets``; returns the id of the probe subscriber (unconfirmed: it hears only
+    the events aimed at it)."""
     for table in ("delivery", "notification_event", "subscriber_component", "subscriber", "worker_heartbeat"):
         db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
     now = utcnow()
@@ -76,7 +84,18 @@ def reset(targets: list[str], channel: str) -> None:
              "created_at": now, "updated_at": now} for t in targets]
     for start in range(0, len(rows), 5000):
         db.session.execute(insert(Subscriber), rows[start:start + 5000])
+    probe = Subscriber(channel="webhook", target=probe_url, audience="public", secret="s")
+    db.session.add(probe)
     db.session.commit()
+    return probe.id
+
+
+class _Probes(list):
+    """The sink's request list: keeps only probe arrivals (idempotency key, time)."""
+
+    def append(self, item) -> None:
+        if item.path == "/probe":
+            super().append((item.headers.get("Idempotency-Key"), time.time()))
 
 
 def _serve_sinks(conn) -> None:
@@ -84,20 +103,16 @@ def _serve_sinks(conn) -> None:
     socketserver.TCPServer.request_queue_size = 128  # socketserver's default backlog of 5 drops SYNs
     smtp, http = SmtpSink(), HttpSink().start()
     smtp.controller.start()
-    http.requests = _Discard()  # count nothing, keep nothing: completion is read from the database
+    http.requests = _Probes()
     conn.send((smtp.port, http.port))
-    conn.recv()  # until the parent says stop
+    while conn.recv() == "probes":
+        conn.send(list(http.requests))
+        http.requests.clear()
     smtp.controller.stop()
     http.stop()
 
 
-class _Discard(list):
-    def append(self, item) -> None:
-        pass
-
-
-def start_sinks() -> tuple[int, int, object, object]:
-    """Start the sinks in a child process; returns (smtp port, http port, process, pipe)."""
+def start_sinks():
     parent, child = multiprocessing.Pipe()
     process = multiprocessing.get_context("fork").Process(target=_serve_sinks, args=(child,), daemon=True)
     process.start()
@@ -106,31 +121,53 @@ def start_sinks() -> tuple[int, int, object, object]:
 
 
 def peak_rss_mb(pid: int) -> float:
-    """VmHWM: the process's peak resident set (what getrusage's ru_maxrss reports for it)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def run_workers(env: dict, workers: int, concurrency: int, expected: int, log_dir: str):
-    """Start the workers, publish, wait for ``expected`` sent deliveries; returns (deliveries/s, peak MB)."""
-    command = [STATUSPAGE, "worker", "--concurrency", str(concurrency), "--poll-interval", "0.05"]
+def sent_count() -> int:
+    count = db.session.scalar(select(func.count()).where(Delivery.state == "sent"))
+    db.session.rollback()
+    return count
+
+
+def publish_probe(incident_id: str, probe_id: int, number: int) -> tuple[str, float]:
+    """Publish an event aimed at the probe subscriber; returns its deliveries' idempotency key and the time."""
+    incident = db.session.get(Incident, incident_id)
+    event = dispatch.enqueue("incident.updated", incident, None, payload={"probe": number},
+                             subscriber_id=probe_id)
+    db.session.commit()
+    key = dispatch.idempotency_key(event.id, db.session.get(Subscriber, probe_id).public_id)
+    db.session.rollback()
+    return key, time.time()
+
+
+def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: int, pipe, log_dir: str):
+    """Start the workers, publish, probe while it fans out, wait for ``expected`` sent deliveries.
+    Returns (seconds publish → last delivery, probe latencies in s, peak RSS MB)."""
+    command = [STATUSPAGE, "worker", "--concurrency", str(concurrency)]  # default poll interval (1 s)
     procs = [subprocess.Popen([*command, "--name", f"bench-{n}"], env=env,
                               stdout=open(f"{log_dir}/worker-{n}.log", "ab"),  # noqa: SIM115
                               stderr=subprocess.STDOUT) for n in range(workers)]
+    published: dict[str, float] = {}
     try:
         while db.session.scalar(select(func.count()).select_from(WorkerHeartbeat)) < workers:
             db.session.rollback()
             time.sleep(0.05)
         start = time.perf_counter()
-        open_incident(SYSTEM, name="API errors", body=BODY)
-        sent = 0
-        while sent < expected:
+        incident_id = open_incident(SYSTEM, name="API errors", body=BODY).id
+        sent, next_probe = 0, start + 1.0
+        while sent < expected + len(published):
             time.sleep(0.05)
-            db.session.rollback()
-            sent = db.session.scalar(select(func.count()).where(Delivery.state == "sent"))
-            if time.perf_counter() - start > 600:
+            sent = sent_count()
+            now = time.perf_counter()
+            if now >= next_probe and sent < expected * 0.8:  # a second event, published mid fan-out
+                key, at = publish_probe(incident_id, probe_id, len(published))
+                published[key] = at
+                next_probe = now + 1.0
+            if now - start > 1800:
                 raise SystemExit(f"timed out with {sent}/{expected} sent; see {log_dir}")
         elapsed = time.perf_counter() - start
         peak = max(peak_rss_mb(p.pid) for p in procs)
@@ -138,58 +175,87 @@ def run_workers(env: dict, workers: int, concurrency: int, expected: int, log_di
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
-            p.wait(30)
-    return expected / elapsed, peak
+            p.wait(60)
+    pipe.send("probes")
+    arrivals = dict(pipe.recv())
+    latencies = [arrivals[key] - at for key, at in published.items() if key in arrivals]
+    return elapsed, latencies, peak
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else (values[0] if values else float("nan"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--workers", default="1,4")
+    parser.add_argument("--webhooks", type=int, default=20000)
+    parser.add_argument("--emails", type=int, default=5000)
+    parser.add_argument("--workers", default="1,2")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--memory-sizes", default="1000,10000")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_fanout")
     args = parser.parse_args()
     smtp_port, http_port, sinks, pipe = start_sinks()
     smtp_url = f"mailto://127.0.0.1:{smtp_port}?mode=insecure&from=status@example.com"
     http_url = f"http://127.0.0.1:{http_port}"
     log_dir = tempfile.mkdtemp(prefix="bench_fanout-")
-    env = dict(os.environ, STATUSPAGE_DATABASE_URL=args.database_url, STATUSPAGE_SMTP_URL=smtp_url,
+    python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=python_path,  # the workers run this checkout's code
+               STATUSPAGE_DATABASE_URL=args.database_url, STATUSPAGE_SMTP_URL=smtp_url,
                STATUSPAGE_ALLOW_LOOPBACK_WEBHOOKS="1", STATUSPAGE_INSTANCE_PATH=f"{log_dir}/instance",
-               STATUSPAGE_SECRET_KEY="bench-" + "x" * 40)
+               STATUSPAGE_SECRET_KEY="bench-" + "x" * 40, STATUSPAGE_PUBLIC_URL="https://status.example.com")
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "INSTANCE_PATH": f"{log_dir}/instance",
                       "SECRET_KEY": env["STATUSPAGE_SECRET_KEY"], "SMTP_URL": smtp_url,
-                      "ALLOW_LOOPBACK_WEBHOOKS": True})
-    n = args.messages
+                      "ALLOW_LOOPBACK_WEBHOOKS": True, "PUBLIC_URL": "https://status.example.com"})
     worker_counts = [int(w) for w in args.workers.split(",")]
+    sizes = {"email": args.emails, "webhook": args.webhooks}
+    results = {}  # (channel, workers) -> list of (rate, ratio per worker, seconds, latencies, peak)
     try:
         with app.app_context():
             db.drop_all()
             db.create_all()
-            print(f"database: {db.engine.dialect.name}; {n:,} messages per run; logs in {log_dir}")
-            bare = {"email": bare_smtp(smtp_port, n), "webhook": bare_http(f"{http_url}/bare", n)}
-            rows = []
-            for channel in ("email", "webhook"):
-                targets = ([f"user{i}@example.com" for i in range(n)] if channel == "email"
-                           else [f"{http_url}/hook/{i}" for i in range(n)])
-                rates = []
-                for workers in worker_counts:
-                    reset(targets, channel)
-                    rates.append(run_workers(env, workers, args.concurrency, n, log_dir)[0])
-                rows.append((channel, bare[channel], rates))
-            header = "".join(f"{w} worker{'s' if w > 1 else ''} (x{args.concurrency})".rjust(22)
-                             for w in worker_counts)
-            print(f"\n{'channel':10}{'bare loop (1 thread)':>22}{header}   deliveries/s")
-            for channel, bare_rate, rates in rows:
-                print(f"{channel:10}{bare_rate:22.0f}" + "".join(f"{r:22.0f}" for r in rates))
-            print("\nworker peak RSS (1 worker, webhooks):")
-            for size in [int(s) for s in args.memory_sizes.split(",")]:
-                reset([f"{http_url}/mem/{i}" for i in range(size)], "webhook")
-                rate, peak = run_workers(env, 1, args.concurrency, size, log_dir)
-                print(f"  {size:>7,} subscribers: peak RSS {peak:6.1f} MB  ({rate:.0f} deliveries/s)")
+            print(f"database: {db.engine.dialect.name}; {args.webhooks:,} webhooks, {args.emails:,} emails per "
+                  f"run; {args.rounds} interleaved rounds; {os.cpu_count()} cores; logs in {log_dir}", flush=True)
+            for round_number in range(args.rounds):
+                for channel, n in sizes.items():
+                    bare = (bare_smtp(smtp_port, n) if channel == "email"
+                            else bare_http(f"{http_url}/bare", n))
+                    results.setdefault((channel, 0), []).append((bare, 1.0, n / bare, [], 0.0))
+                    targets = ([f"user{i}@example.com" for i in range(n)] if channel == "email"
+                               else [f"{http_url}/hook/{i}" for i in range(n)])
+                    for workers in worker_counts:
+                        probe_id = reset(targets, channel, f"{http_url}/probe")
+                        seconds, latencies, peak = run_workers(env, workers, args.concurrency, n, probe_id,
+                                                               pipe, log_dir)
+                        rate = n / seconds
+                        results.setdefault((channel, workers), []).append(
+                            (rate, rate / workers / bare, seconds, latencies, peak))
+                        print(f"  round {round_number + 1} {channel}: bare {bare:6.0f}/s, {workers} worker(s) "
+                              f"{rate:6.0f}/s ({rate / workers / bare:.2f}x bare per worker), "
+                              f"{seconds:.1f}s, probe p95 {p95(latencies):.2f}s, peak RSS {peak:.0f} MB",
+                              flush=True)
+            report(results, sizes, worker_counts)
     finally:
         pipe.send("stop")
         sinks.join(10)
+
+
+def report(results: dict, sizes: dict, worker_counts: list[int]) -> None:
+    print(f"\n{'channel':9}{'workers':>8}{'N':>8}{'deliveries/s':>14}{'x bare/worker':>15}"
+          f"{'publish→last':>14}{'probe p95':>11}{'peak RSS':>10}")
+    ratios = {}
+    for channel in sizes:
+        for workers in [0, *worker_counts]:
+            runs = results[(channel, workers)]
+            rate = statistics.median(r[0] for r in runs)
+            ratio = statistics.median(r[1] for r in runs)
+            seconds = statistics.median(r[2] for r in runs)
+            latencies = [latency for r in runs for latency in r[3]]
+            label = "bare" if workers == 0 else str(workers)
+            tail = "" if workers == 0 else f"{p95(latencies):10.2f}s{max(r[4] for r in runs):8.0f} MB"
+            print(f"{channel:9}{label:>8}{sizes[channel]:>8,}{rate:14.0f}{ratio:15.2f}{seconds:13.1f}s" + tail)
+            ratios[(channel, workers)] = ratio
+    print(f"fanout: email {ratios[('email', 1)]:.2f}× bare, webhook {ratios[('webhook', 1)]:.2f}× bare")
 
 
 if __name__ == "__main__":

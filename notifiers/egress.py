@@ -154,6 +154,11 @@ def guard(allow_loopback: bool = False) -> Iterator[Guard]:
         _active.reset(token)
 
 
+def active() -> Guard | None:
+    """The guard active in this context, or None (pooled connections are kept apart per guard policy)."""
+    return _active.get()
+
+
 def _guarded_create_connection(address, *args, **kwargs):
     """urllib3's ``create_connection``, resolved once, checked and pinned when a guard is active."""
     current = _active.get()

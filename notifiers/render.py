@@ -13,6 +13,7 @@ Undefined template data raises (StrictUndefined), so a context missing a key fai
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ class Message:
     html: str = ""  # email HTML part
     markdown: str = ""  # chat body
     payload: dict | None = None  # webhook JSON body
+    body: bytes | None = None  # the webhook JSON already serialized (shared renders, notifiers.render_once)
     headers: dict[str, str] = field(default_factory=dict)  # extra email headers (List-Unsubscribe, ...)
     sender_name: str = ""  # display name for the From address when the SMTP URL names none
 
@@ -107,6 +109,19 @@ class _PartRenderer:
 
 
 @lru_cache(maxsize=8)
+def template_version(template_dir: str) -> str:
+    """A digest of the notification templates' names, sizes and modification times, taken once per process
+    (as the environment is built once): part of the key of renders shared across deliveries."""
+    root = _environment(template_dir).loader.searchpath[0]
+    digest = hashlib.sha256()
+    for path in sorted(Path(root).rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=8)
 def _environment(template_dir: str) -> Environment:
     root = Path(template_dir)
     if (root / "notifications").is_dir():
@@ -123,8 +138,16 @@ def _environment(template_dir: str) -> Environment:
 
 
 def _email_headers(context: dict) -> dict[str, str]:
-    """RFC 8058 one-click unsubscribe plus auto-generated markers."""
+    """RFC 8058 one-click unsubscribe, auto-generated markers, and the incident's thread: ``context["thread"]``
+    gives this update's Message-ID and the id of the incident's first message, which every later message
+    names in In-Reply-To and References so that mail clients show one conversation per incident."""
     headers = {"Auto-Submitted": "auto-generated"}
+    thread = context.get("thread") or {}
+    if thread.get("message_id"):
+        headers["Message-ID"] = thread["message_id"]
+        root = thread.get("root_id")
+        if root and root != thread["message_id"]:
+            headers["In-Reply-To"] = headers["References"] = root
     post_url = context["subscriber"].get("unsubscribe_post_url")
     if post_url:
         headers["List-Unsubscribe"] = f"<{post_url}>"

@@ -8,9 +8,11 @@ body it is given verbatim with the headers it is given; `signed_request` builds 
     X-Statuspage-Timestamp: <unix ts>
     Idempotency-Key: <one key per delivery, the same on every retry>
 
-Receivers verify with the subscriber's secret and reject timestamps older than a few minutes. Redirects are
-not followed (a redirect could point at an internal host), and `notifiers.send` posts under the egress guard
-(`notifiers.egress`), so the connection goes to the address that was checked, never to a private one.
+Receivers verify with the subscriber's secret and reject timestamps older than a few minutes. The POST goes
+over a kept-alive connection from `HostPools` (urllib3, one pool per host and egress policy, renewed every
+``POOL_MAX_AGE`` seconds), so a fan-out to one receiver does not pay a TCP (and TLS) handshake per message.
+Redirects are not followed (a redirect could point at an internal host), and `notifiers.send` posts under
+the egress guard (`notifiers.egress`), so the connection goes to the address that was checked, never to a private one.
 A failed POST leaves ``failure`` = (reason, permanent): 408, 429, 5xx and network errors are transient; other
 3xx/4xx are permanent.
 """
@@ -18,13 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import threading
 import time
-import urllib.request
+from collections import OrderedDict
+from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from apprise.plugins.base import NotifyBase
+
+from . import egress
+from .email import tls_context
 
 SIGNATURE_HEADER = "X-Statuspage-Signature"
 TIMESTAMP_HEADER = "X-Statuspage-Timestamp"
@@ -37,9 +44,11 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def signed_request(payload: dict, secret: str | None, idempotency_key: str | None,
-                   now: float | None = None) -> tuple[bytes, dict[str, str]]:
-    """The raw JSON body and the headers (signature, timestamp, idempotency key) for one delivery."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+                   now: float | None = None, body: bytes | None = None) -> tuple[bytes, dict[str, str]]:
+    """The raw JSON body (``body`` when given already serialized, else ``payload``'s) and the headers
+    (signature, timestamp, idempotency key) for one delivery."""
+    if body is None:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = int(now if now is not None else time.time())
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
                TIMESTAMP_HEADER: str(timestamp)}
@@ -50,18 +59,58 @@ def signed_request(payload: dict, secret: str | None, idempotency_key: str | Non
     return body, headers
 
 
-_local = threading.local()
+# Pooled keep-alive connections, one pool per (scheme, host, port, egress policy). Every connection of a pool
+# is opened by the egress guard (resolved once, checked, connected to the checked address), so a pooled
+# connection stays pinned to an address that was checked. A pool lives POOL_MAX_AGE seconds: after that its
+# idle connections are closed and the next ones are resolved and checked again, so a DNS change (to a private
+# address, say) takes effect within that time and never through a connection opened before it.
+POOL_MAX_AGE = 60.0
+POOL_SIZE = 16  # kept-alive connections per host: at least the worker's sending threads
+MAX_HOSTS = 256  # pools kept at once; the least recently used host's pool is closed beyond that
 
 
-def _session() -> requests.Session:
-    """One session per sending thread: keep-alive to receivers, and the environment's proxy settings are
-    only consulted when some are set (reading them on every request was a third of a local POST's cost)."""
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        session.trust_env = bool(urllib.request.getproxies())
-        _local.session = session
-    return session
+class HostPools:
+    """Thread-safe keep-alive pools per target host, expiring after ``max_age`` seconds."""
+
+    def __init__(self, max_age: float = POOL_MAX_AGE, size: int = POOL_SIZE, max_hosts: int = MAX_HOSTS):
+        self.max_age, self.size, self.max_hosts = max_age, size, max_hosts
+        self._pools: OrderedDict[tuple, tuple[urllib3.HTTPConnectionPool, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, scheme: str, host: str, port: int | None, policy: tuple) -> urllib3.HTTPConnectionPool:
+        key = (scheme, host, port, policy)
+        retired = []
+        with self._lock:
+            entry = self._pools.get(key)
+            if entry is not None and time.monotonic() - entry[1] > self.max_age:
+                retired.append(self._pools.pop(key)[0])
+                entry = None
+            if entry is None:
+                entry = (self._new_pool(scheme, host, port), time.monotonic())
+                self._pools[key] = entry
+                while len(self._pools) > self.max_hosts:
+                    retired.append(self._pools.popitem(last=False)[1][0])
+            else:
+                self._pools.move_to_end(key)
+        for pool in retired:  # connections in use are closed when they come back to a closed pool
+            pool.close()
+        return entry[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool, _ in pools:
+            pool.close()
+
+    def _new_pool(self, scheme: str, host: str, port: int | None) -> urllib3.HTTPConnectionPool:
+        if scheme == "https":
+            return urllib3.HTTPSConnectionPool(host, port or 443, maxsize=self.size, block=False, retries=False,
+                                               ssl_context=tls_context(True))
+        return urllib3.HTTPConnectionPool(host, port or 80, maxsize=self.size, block=False, retries=False)
+
+
+POOLS = HostPools()
+_DROPPED = (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)
 
 
 def transient_status(code: int) -> bool:
@@ -90,15 +139,21 @@ class StatuspageWebhook(NotifyBase):
 
     def send(self, body, title="", notify_type=None, **kwargs) -> bool:
         data = body.encode() if isinstance(body, str) else body
+        parts = urlsplit(self.target_url)
+        guard = egress.active()
+        policy = (guard is not None, guard.allow_loopback if guard else None)  # never share across policies
+        pool = POOLS.get(parts.scheme, parts.hostname or "", parts.port, policy)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        timeout = urllib3.Timeout(connect=self.socket_connect_timeout, read=self.socket_read_timeout)
         try:
-            response = _session().post(self.target_url, data=data, headers=self.extra_headers,
-                                     timeout=self.request_timeout, allow_redirects=False,
-                                     verify=self.verify_certificate)
-        except requests.Timeout:
-            return self._failed(f"The webhook did not answer within {self.socket_read_timeout:g}s.", False)
-        except requests.RequestException as error:
+            response = self._post(pool, path, data, timeout)
+        except urllib3.exceptions.NewConnectionError as error:  # (a subclass of ConnectTimeoutError)
             return self._failed(f"Could not connect to the webhook: {_short(error)}", False)
-        code = response.status_code
+        except urllib3.exceptions.TimeoutError:
+            return self._failed(f"The webhook did not answer within {self.socket_read_timeout:g}s.", False)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            return self._failed(f"Could not connect to the webhook: {_short(error)}", False)
+        code = response.status
         if 200 <= code < 300:
             self.logger.info("Sent Statuspage webhook to %s (HTTP %s).", self.target_url, code)
             return True
@@ -106,6 +161,18 @@ class StatuspageWebhook(NotifyBase):
         if 300 <= code < 400:
             detail = f"redirect to {response.headers.get('Location', '?')}; update the webhook URL"
         return self._failed(f"The webhook answered HTTP {code} {detail}".strip(), not transient_status(code))
+
+    def _post(self, pool, path: str, data: bytes, timeout):
+        """POST once; again once on a fresh connection if a kept-alive one turned out closed by the receiver
+        (the request did not reach it, and the idempotency key covers the rare case where it did)."""
+        for last_try in (False, True):
+            try:
+                return pool.urlopen("POST", path, body=data, headers=self.extra_headers, redirect=False,
+                                    retries=False, timeout=timeout, assert_same_host=False)
+            except urllib3.exceptions.ProtocolError as error:
+                if last_try or not isinstance(error.args[-1] if error.args else None, _DROPPED):
+                    raise
+        raise AssertionError("unreachable")
 
     def _failed(self, reason: str, permanent: bool) -> bool:
         self.failure = (reason, permanent)

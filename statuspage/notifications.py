@@ -4,7 +4,9 @@ subscriber's audience may see (``domain.visibility``). ``notifiers`` render it; 
 ``EventContexts`` caches the audience-level part per (event, audience), so a batch of a thousand deliveries
 of one event costs one incident serialization per audience, not one per subscriber.
 """
+import time
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -21,6 +23,7 @@ from .domain.status import (
 )
 from .domain.subscriptions import confirmation_code, subscription_links
 from .extensions import db
+from .markdown_text import markdown_text
 from .models import (
     ACTIVE_MAINTENANCE_STATUSES,
     OPEN_INCIDENT_STATUSES,
@@ -107,31 +110,53 @@ def update_context(update: IncidentUpdate, site: Site) -> dict:
     return {
         "id": update.id, "status": update.status,
         "status_label": INCIDENT_STATUS_LABEL.get(update.status, update.status),
-        "body": update.body, "body_html": str(render_markdown(update.body)), "body_text": update.body,
+        "body": update.body, "body_html": str(render_markdown(update.body)),
+        "body_text": markdown_text(update.body),
         "display_at": update.display_at, "display_at_local": local(update.display_at, site.time_zone),
         "internal": update.visibility == "internal", "summary": update.kind == "summary",
     }
 
 
+THREAD_OPENERS = ("incident.opened", "maintenance.scheduled")
+
+
+def thread_ids(incident_id: str, event: NotificationEvent, audience: str, site_url: str) -> dict:
+    """Message-IDs that thread an incident's emails: the incident's first message (deterministic, from the
+    incident id and the site's domain) and this update's own id; a retry sends the same id again."""
+    domain = (urlsplit(site_url).hostname or "").strip(".") or "statuspage.invalid"
+    root = f"<incident.{incident_id}@{domain}>"
+    if event.kind in THREAD_OPENERS:
+        return {"message_id": root, "root_id": root}
+    return {"message_id": f"<incident.{incident_id}.{event.id}.{audience}@{domain}>", "root_id": root}
+
+
 def subscriber_context(subscriber: Subscriber, event: NotificationEvent) -> dict:
     """Links signed for this subscriber (domain.subscriptions), and the SMS confirmation code if any: derived
     now from the subscriber's row, as the outbox holds no secret."""
-    links = subscription_links(subscriber)
-    code = confirmation_code(subscriber) if event.kind == "subscription.confirm" else None
+    confirming = event.kind == "subscription.confirm"
+    links = subscription_links(subscriber, confirm=confirming)
+    code = confirmation_code(subscriber) if confirming else None
     return {"id": subscriber.public_id, "channel": subscriber.channel, "audience": subscriber.audience,
             **links, "confirm_code": code}
 
 
 class EventContexts:
-    """Builds per-subscriber contexts, caching the audience-level part of each event."""
+    """Builds per-subscriber contexts, caching the audience-level part of each event for ``max_age`` seconds
+    (a worker keeps one across batches, so a fan-out of 100,000 costs one serialization per audience every few
+    seconds rather than one per batch, and the page status it reports stays that fresh)."""
 
-    def __init__(self):
-        self.site = Site.get()
+    def __init__(self, max_age: float | None = None):
+        self.max_age = max_age
         self._cache: dict[tuple[int, str], dict] = {}
+        self._since = time.monotonic()
 
     def base(self, event: NotificationEvent, audience: str) -> dict:
+        if self.max_age is not None and time.monotonic() - self._since > self.max_age:
+            self._cache.clear()
+            self._since = time.monotonic()
         key = (event.id, audience)
         if key not in self._cache:
+            site = Site.get()
             incident = db.session.get(Incident, event.incident_id) if event.incident_id else None
             update = db.session.get(IncidentUpdate, event.update_id) if event.update_id else None
             if incident is not None and not visibility.can_see_incident(incident, audience):
@@ -139,12 +164,15 @@ class EventContexts:
             if update is not None and audience == visibility.PUBLIC and not update.is_public:
                 update = None
             self._cache[key] = {
-                "event": event.kind, "audience": audience, "site": site_context(self.site, audience),
-                "incident": incident_context(incident, audience, self.site) if incident else None,
-                "update": update_context(update, self.site) if update else None,
+                "event": event.kind, "audience": audience, "site": site_context(site, audience),
+                "incident": incident_context(incident, audience, site) if incident else None,
+                "update": update_context(update, site) if update else None,
                 "short_url": incident_url(incident.id, audience) if incident else public_url(),
                 "payload": dict(event.payload or {}),
             }
+            if incident is not None:
+                self._cache[key]["thread"] = thread_ids(incident.id, event, audience,
+                                                        self._cache[key]["site"]["url"])
         return self._cache[key]
 
     def for_subscriber(self, event: NotificationEvent, subscriber: Subscriber) -> dict:

@@ -27,6 +27,10 @@ from .notifications import EventContexts
 
 log = logging.getLogger("statuspage.worker")
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notifications"
+# Deliveries claimed per batch for each sending thread: a batch costs about ten database round trips whatever
+# its size, so 32 per thread (256 at 8 threads) keeps the database's share per delivery small; a batch still
+# takes seconds, far inside its lease.
+BATCH_PER_THREAD = 32
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Job:
     context: dict
     idempotency_key: str
     secret: str
+    event_key: tuple | None = None  # (event id, created): deliveries of one event share a render per audience
 
 
 class DeliveryFailed(Exception):
@@ -63,11 +68,11 @@ class NotifierSender:
         self.timeout = float(config.get("SEND_TIMEOUT_SECONDS") or 10)
 
     def __call__(self, job: Job) -> None:
-        from notifiers.render import render
+        from notifiers.render_once import render_for
         from notifiers.send import SendConfig, TransportError, send
 
         try:
-            message = render(job.kind, job.channel, job.context, str(TEMPLATE_DIR))
+            message = render_for(job.kind, job.channel, job.context, TEMPLATE_DIR, event_key=job.event_key)
         except Exception as exc:  # a template bug is ours, not the subscriber's: dead, subscriber kept
             raise DeliveryFailed(f"could not render {job.kind} for {job.channel}: {exc}", permanent=True,
                                  blame_target=False) from exc
@@ -92,7 +97,7 @@ def attempt(sender, job: Job) -> Outcome:
     return Outcome(job.delivery_id, sent=True)
 
 
-def load_jobs(ids: list[int]) -> tuple[list[Job], list[Outcome]]:
+def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[list[Job], list[Outcome]]:
     """Jobs for claimed deliveries, and outcomes known without sending: deliveries to subscribers disabled
     meanwhile are skipped; a channel this installation cannot send on is a permanent failure with the setting
     to fix; a delivery whose context cannot be built fails alone (retried as usual), so one bad row never
@@ -102,7 +107,7 @@ def load_jobs(ids: list[int]) -> tuple[list[Job], list[Outcome]]:
         .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
-    contexts = EventContexts()
+    contexts = contexts or EventContexts()
     jobs, known = [], []
     for delivery_id, event, subscriber in rows:
         if subscriber.disabled_at is not None:
@@ -123,7 +128,8 @@ def load_jobs(ids: list[int]) -> tuple[list[Job], list[Outcome]]:
             known.append(Outcome(delivery_id, sent=False, reason=reason))
             continue
         jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target, context,
-                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or ""))
+                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or "",
+                        (event.id, event.created_at)))
     db.session.commit()
     return jobs, known
 
@@ -147,6 +153,7 @@ class Pipeline:
         self.name, self.pool, self.sender, self.batch, self.lease = name, pool, sender, batch, lease_seconds
         self.in_flight: tuple[list, list] | None = None  # (futures, outcomes known without sending)
         self.keeper = keeper  # keeps STATUSPAGE_EXPORT_DIR current, when set
+        self.contexts = EventContexts(max_age=5.0)  # an event's audience-level context, kept across batches
 
     def housekeeping(self) -> int:
         """Leases, the maintenance clock, the static export and expansion; returns deliveries added."""
@@ -170,7 +177,7 @@ class Pipeline:
         ids = dispatch.claim_due(self.name, self.batch, self.lease)
         started = None
         if ids:
-            jobs, skipped = load_jobs(ids)
+            jobs, skipped = load_jobs(ids, self.contexts)
             started = ([self.pool.submit(attempt, self.sender, job) for job in jobs], skipped)
         recorded = self.flush()
         self.in_flight = started
@@ -197,8 +204,9 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     ``poll_interval`` while a backlog drains. Returns {"passes", "handled"} counts.
     """
     name = name or f"{socket.gethostname()}-{os.getpid()}"
+    _forget_renders()  # shared renders are keyed by event: a new database (tests) may reuse an event's id
     stop_event = stop_event or threading.Event()
-    batch = batch or concurrency * 4
+    batch = batch or concurrency * BATCH_PER_THREAD
     restore = _install_signal_handlers(stop_event)
     totals = {"passes": 0, "handled": 0}
     try:
@@ -234,6 +242,12 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     finally:
         restore()
     return totals
+
+
+def _forget_renders() -> None:
+    from notifiers.render_once import RENDERS
+
+    RENDERS.clear()
 
 
 def _install_signal_handlers(stop_event: threading.Event):

@@ -1,4 +1,5 @@
 """Real message sinks on 127.0.0.1 for notification tests: an SMTP server (aiosmtpd) and an HTTP sink."""
+import contextlib
 import email
 import email.policy
 import json
@@ -31,6 +32,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: email.message.EmailMessage
+    peer: tuple = ()  # the client's (address, port): one per SMTP connection
 
     @property
     def subject(self) -> str:
@@ -45,19 +47,20 @@ class ReceivedMail:
 class SmtpSink:
     """An aiosmtpd server collecting every message it receives."""
 
-    def __init__(self):
+    def __init__(self, **smtp_parameters):
         from aiosmtpd.controller import Controller
 
         self.messages: list[ReceivedMail] = []
         self._lock = threading.Lock()
         self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **smtp_parameters)
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         message = email.message_from_bytes(envelope.original_content or envelope.content,
                                            policy=email.policy.default)
         with self._lock:
-            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message,
+                                              tuple(session.peer or ())))
         return "250 Message accepted for delivery"
 
     def url(self, sender: str = "status@example.com") -> str:
@@ -78,6 +81,7 @@ class ReceivedRequest:
     path: str
     headers: dict
     body: bytes
+    client: tuple = ()  # the client's (address, port): one per TCP connection
 
     def json(self):
         return json.loads(self.body)
@@ -88,6 +92,23 @@ class _RoomyServer(ThreadingHTTPServer):
     # would drop SYNs (a 1 s client retry each). Real receivers listen with 128 or more.
     request_queue_size = 128
     daemon_threads = True
+
+    def __init__(self, *args, **kwargs):
+        self.open_sockets: set[socket.socket] = set()  # kept-alive connections, cut when the sink stops
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        for sock in list(self.open_sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass
@@ -105,13 +126,18 @@ class HttpSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers answer
+            disable_nagle_algorithm = True  # headers and body leave at once (no delayed-ACK stall)
+
             def _handle(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                sink.requests.append(ReceivedRequest(self.command, self.path, dict(self.headers), body))
+                sink.requests.append(ReceivedRequest(self.command, self.path, dict(self.headers), body,
+                                                     self.client_address))
                 code = sink.script.pop(0) if sink.script else sink.status
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
                 for name, value in sink.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
@@ -131,6 +157,7 @@ class HttpSink:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+            self.server.cut_connections()  # a receiver that is down answers no kept-alive connection either
             self.server = None
 
     def url(self, path: str = "/hook", scheme: str = "http") -> str:

@@ -16,10 +16,11 @@ from statuspage.domain.recording import SYSTEM
 from statuspage.extensions import db
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.columns import new_id, utcnow
+from statuspage.worker import BATCH_PER_THREAD
 
 SUBSCRIBERS = 2000
 CONCURRENCY = 8
-BATCH = CONCURRENCY * 4  # run_worker's default batch for this concurrency
+BATCH = CONCURRENCY * BATCH_PER_THREAD  # run_worker's default batch for this concurrency
 STATUSPAGE = str(Path(sys.executable).parent / "statuspage")
 
 

@@ -10,6 +10,7 @@ again when the code is checked.
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
@@ -33,7 +34,12 @@ class InvalidLink(DomainError):
 
 
 def _serializer(purpose: str):
-    secret = current_app.config["SECRET_KEY"]
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@lru_cache(maxsize=16)
+def _serializer_for(secret: str, purpose: str):
+    """One serializer per key and purpose (a fan-out signs a link for every subscriber)."""
     if purpose in TIMED:
         return URLSafeTimedSerializer(secret, salt=SALTS[purpose])
     return URLSafeSerializer(secret, salt=SALTS[purpose])
@@ -63,16 +69,16 @@ def subscriber_for_token(token: str, purpose: str) -> Subscriber:
     return subscriber
 
 
-def subscription_links(subscriber: Subscriber) -> dict[str, str]:
+def subscription_links(subscriber: Subscriber, confirm: bool = True) -> dict[str, str | None]:
     """Absolute links for messages to ``subscriber``: manage_url, unsubscribe_url (a page with one button),
     unsubscribe_post_url (RFC 8058 one-click target for List-Unsubscribe) and confirm_url (expires in 7
-    days)."""
+    days; None unless ``confirm``, for messages that ask for no confirmation)."""
     manage = make_token(subscriber, "manage")
     return {
         "manage_url": public_url(f"/subscriptions/{manage}"),
         "unsubscribe_url": public_url(f"/subscriptions/{manage}/unsubscribe"),
         "unsubscribe_post_url": public_url(f"/subscriptions/{manage}/unsubscribe"),
-        "confirm_url": public_url(f"/subscriptions/{make_token(subscriber, 'confirm')}/confirm"),
+        "confirm_url": public_url(f"/subscriptions/{make_token(subscriber, 'confirm')}/confirm") if confirm else None,
     }
 
 
