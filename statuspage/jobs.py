@@ -56,6 +56,16 @@ class NotifierSender:
         self.allow_loopback = bool(config.get("ALLOW_LOOPBACK_WEBHOOKS"))
         self.timeouts = config.get("SEND_TIMEOUTS") or {}  # {channel: (connect, read)} (statuspage.config)
 
+    @staticmethod
+    def warm() -> None:
+        """Load the transports and Apprise's plugin table now (about a second), not on an incident's first notice."""
+        from apprise import Apprise
+
+        import notifiers.render  # noqa: F401
+        import notifiers.send  # noqa: F401
+
+        Apprise.instantiate("json://127.0.0.1/")
+
     def __call__(self, job: Job) -> None:
         from notifiers.render import render
         from notifiers.send import SendConfig, TransportError, send

@@ -2,14 +2,26 @@
 threads and its own claim query (``dispatch.claim_due(channel=...)``). A relay that accepts and never answers
 fills only the email lane: webhooks, chat and SMS keep their threads and keep being claimed.
 
-A lane holds at most ``capacity`` claimed deliveries (sending or queued for a thread; the rest stay in the
-database for any worker) and asks for more once a thread's worth is free, so claims stay batched. Its results
-are collected as each send finishes, not per batch, so one slow message never holds back the record of the
-others. Only the worker's main thread touches the database; lane threads only send.
+Inside a lane, destinations share the threads fairly: a free thread takes the next job of the destination
+with the fewest sends running (ties: the one served least recently), so a webhook host that times out holds
+at most its share of the lane's threads while another host's deliveries keep flowing; with one destination
+(a benchmark sink, the SMTP relay) every thread serves it.
+
+A lane holds at most ``capacity`` claimed deliveries (queued or sending; the rest stay in the database for any
+worker) and asks for more once a thread's worth is free, so claims stay batched. Results are collected as
+sends finish. Only the worker's main thread touches the database; lane threads only send.
 """
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import itertools
+import threading
+from collections import Counter, deque
 
 CHANNELS = ("email", "sms", "chat", "webhook")
+
+
+def wait_any(wake: threading.Event, timeout: float) -> None:
+    """Sleep until some lane's send finishes, at most ``timeout`` seconds."""
+    wake.wait(timeout)
+    wake.clear()
 
 
 def channel_threads(spec: str, default: int) -> dict[str, int]:
@@ -24,34 +36,79 @@ def channel_threads(spec: str, default: int) -> dict[str, int]:
 
 
 class Lane:
-    def __init__(self, channel: str, threads: int, capacity: int):
+    def __init__(self, channel: str, threads: int, capacity: int, wake: threading.Event):
         self.channel, self.threads = channel, threads
         self.capacity = max(capacity, threads)
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix=f"send-{channel}")
-        self.in_flight: set[Future] = set()
+        self.wake = wake  # set whenever a send finishes (the main loop sleeps on it)
+        self.cond = threading.Condition()
+        self.queues: dict[str, deque] = {}
+        self.running: Counter = Counter()
+        self.served: dict[str, int] = {}
+        self.results: list = []
+        self.held = 0  # claimed and not yet collected
+        self.closing = False
+        self.workers: list[threading.Thread] = []
+        self._tick = itertools.count()
+
+    @property
+    def in_flight(self) -> bool:
+        return self.held > 0
 
     def free(self) -> int:
-        return self.capacity - len(self.in_flight)
+        return self.capacity - self.held
 
     def wants_more(self) -> bool:
         """Claim when a thread's worth of room is free (or the lane is idle)."""
-        return not self.in_flight or self.free() >= min(self.threads, self.capacity)
+        return not self.held or self.free() >= min(self.threads, self.capacity)
 
-    def submit(self, fn, *args) -> None:
-        self.in_flight.add(self.pool.submit(fn, *args))
+    def submit(self, destination: str, fn, *args) -> None:
+        with self.cond:
+            self.queues.setdefault(destination, deque()).append((fn, args))
+            self.held += 1
+            if len(self.workers) < self.threads:  # threads start as work first arrives
+                worker = threading.Thread(target=self._run, name=f"send-{self.channel}-{len(self.workers)}",
+                                          daemon=True)
+                self.workers.append(worker)
+                worker.start()
+            self.cond.notify()
+
+    def _take(self):
+        destination = min(self.queues, key=lambda d: (self.running.get(d, 0), self.served.get(d, -1)))
+        queue = self.queues[destination]
+        item = queue.popleft()
+        if not queue:
+            del self.queues[destination]
+        self.running[destination] += 1
+        self.served[destination] = next(self._tick)
+        return destination, item
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while not self.queues and not self.closing:
+                    self.cond.wait()
+                if not self.queues:
+                    return
+                destination, (fn, args) = self._take()
+            result = None
+            try:
+                result = fn(*args)
+            finally:  # (a send that raised leaves its delivery claimed until its lease runs out)
+                with self.cond:
+                    self.running[destination] -= 1
+                    self.results.append(result)
+                self.wake.set()
 
     def done(self) -> list:
         """Results of the sends finished since the last call."""
-        finished = [f for f in self.in_flight if f.done()]
-        self.in_flight.difference_update(finished)
-        return [f.result() for f in finished]
+        with self.cond:
+            results, self.results = self.results, []
+            self.held -= len(results)
+        return [result for result in results if result is not None]
 
     def shutdown(self) -> None:
-        self.pool.shutdown(wait=True)
-
-
-def wait_any(lanes, timeout: float) -> None:
-    """Sleep until some send finishes, at most ``timeout`` seconds."""
-    futures = set().union(*(lane.in_flight for lane in lanes))
-    if futures:
-        wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
+        for worker in self.workers:
+            worker.join()
