@@ -52,6 +52,7 @@ class Pipeline:
         self.breakers = breakers or Breakers(name, 5, 30.0)
         self.known: list[Outcome] = []  # outcomes decided without sending, recorded with the next results
         self.wake = next(iter(lanes.values())).wake
+        self.claimed = 0  # by the last step
 
     @property
     def in_flight(self) -> bool:
@@ -89,6 +90,7 @@ class Pipeline:
             self.known.extend(known)
             for job in jobs:
                 self.start(job)
+        self.claimed = len(ids)
         return done + len(ids)
 
     def claim(self, lane: Lane) -> list[int]:
@@ -125,7 +127,9 @@ class Pipeline:
         return len(outcomes)
 
     def wait(self, timeout: float) -> None:
+        """Until a send finishes (then a moment more, so results are recorded a few at a time)."""
         wait_any(self.wake, timeout)
+        time.sleep(0.002)
 
     def flush(self) -> int:
         """Wait for every send in flight and record the results; returns how many."""
@@ -169,30 +173,33 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                 pipeline.sender.warm()
             last_housekeeping = 0.0
             while not stop_event.is_set():
+                added = done = 0
                 try:
-                    done = 0
-                    if time.monotonic() - last_housekeeping >= poll_interval or once:
+                    if time.monotonic() - last_housekeeping >= poll_interval or (once and not pipeline.in_flight):
                         beat(name, f"pid={os.getpid()} handled={totals['handled']}")
-                        done += pipeline.housekeeping()
+                        added = pipeline.housekeeping()
                         last_housekeeping = time.monotonic()
-                    done += pipeline.step()
+                    done = added + pipeline.step()
                 except Exception:  # database gone, lock timeout...: log, wait, try again
                     db.session.rollback()
                     log.exception("worker pass failed; retrying in %.1fs", poll_interval)
-                    done = 0
+                    added = done = pipeline.claimed = 0
                     if once:
                         raise
                 finally:
                     db.session.remove()
                 totals["passes"] += 1
                 totals["handled"] += done
-                if not done:
-                    if not pipeline.in_flight:
-                        if once:
-                            break
-                        stop_event.wait(poll_interval)
-                    else:
-                        pipeline.wait(poll_interval)
+                if added or pipeline.claimed:
+                    continue  # more may be due: claim again at once
+                if pipeline.in_flight:
+                    pipeline.wait(poll_interval)  # until some send finishes
+                elif done:
+                    continue  # results recorded: a retry may be due at once
+                elif once:
+                    break
+                else:
+                    stop_event.wait(poll_interval)
             try:
                 pipeline.flush()
             finally:
