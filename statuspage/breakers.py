@@ -92,15 +92,17 @@ class Breakers:
         self.worker = worker_name
         self.threshold, self.cooldown = max(int(threshold), 1), cooldown
         self.view: dict[str, tuple[str, datetime | None]] = {}  # open or half-open destination -> (state, retry_at)
+        self.counting: set[str] = set()  # destinations with a failure count or an open breaker
         self._refreshed = 0.0
 
     def refresh(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._refreshed < REFRESH_SECONDS:
             return
-        rows = db.session.execute(select(DeliveryBreaker.destination, DeliveryBreaker.state,
-                                         DeliveryBreaker.retry_at).where(DeliveryBreaker.state != "closed")).all()
+        rows = db.session.execute(select(DeliveryBreaker.destination, DeliveryBreaker.state, DeliveryBreaker.retry_at)
+                                  .where((DeliveryBreaker.state != "closed") | (DeliveryBreaker.failures > 0))).all()
         db.session.commit()
-        self.view = {dest: (state, retry_at) for dest, state, retry_at in rows}
+        self.view = {dest: (state, retry_at) for dest, state, retry_at in rows if state != "closed"}
+        self.counting = {dest for dest, _, _ in rows}  # a success there resets a count (the only UPDATE it needs)
         self._refreshed = time.monotonic()
 
     def blocks(self, dest: str) -> bool:
@@ -147,7 +149,7 @@ class Breakers:
         for dest, items in by_destination.items():
             answered = [n for n, o in enumerate(items) if o.sent or not o.unreachable]
             tail = [o for o in items[(answered[-1] + 1 if answered else 0):] if o.unreachable]
-            if answered:
+            if answered and dest in self.counting:
                 self._close(dest)
             if tail:
                 self._fail(dest, len(tail), tail[-1].reason)
@@ -167,6 +169,7 @@ class Breakers:
                                                       Delivery.last_error == held_reason(dest))
                                .values(next_attempt_at=now).execution_options(synchronize_session=False))
         self.view.pop(dest, None)
+        self.counting.discard(dest)
 
     def _fail(self, dest: str, count: int, reason: str) -> None:
         now = utcnow()
@@ -182,5 +185,6 @@ class Breakers:
             row.opened_at = row.opened_at if row.state == "half_open" else now
             row.state, row.probe_by = "open", None
             row.retry_at = now + timedelta(seconds=self.cooldown)
+        self.counting.add(dest)
         if row.state != "closed":
             self.view[dest] = (row.state, row.retry_at)

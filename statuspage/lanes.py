@@ -13,15 +13,21 @@ sends finish. Only the worker's main thread touches the database; lane threads o
 """
 import itertools
 import threading
+import time
 from collections import Counter, deque
 
 CHANNELS = ("email", "sms", "chat", "webhook")
 
 
-def wait_any(wake: threading.Event, timeout: float) -> None:
-    """Sleep until some lane's send finishes, at most ``timeout`` seconds."""
+def wait_any(lanes, wake: threading.Event, timeout: float, gather: float = 0.05) -> None:
+    """Sleep until some lane's send finishes (at most ``timeout`` seconds), then up to ``gather`` seconds more
+    until some lane is ``ready``, so results are recorded in batches rather than one transaction each."""
     wake.wait(timeout)
     wake.clear()
+    deadline = time.monotonic() + gather
+    while not any(lane.ready() for lane in lanes) and time.monotonic() < deadline:
+        wake.wait(0.005)
+        wake.clear()
 
 
 def channel_threads(spec: str, default: int) -> dict[str, int]:
@@ -47,6 +53,7 @@ class Lane:
         self.results: list = []
         self.held = 0  # claimed and not yet collected
         self.closing = False
+        self.idle_until = 0.0  # (monotonic) no claim before: the last one found nothing due
         self.workers: list[threading.Thread] = []
         self._tick = itertools.count()
 
@@ -58,8 +65,14 @@ class Lane:
         return self.capacity - self.held
 
     def wants_more(self) -> bool:
-        """Claim when a thread's worth of room is free (or the lane is idle)."""
-        return not self.held or self.free() >= min(self.threads, self.capacity)
+        """Claim when half the lane is free (or it is idle): claims stay batched, threads stay busy."""
+        return not self.held or self.free() >= self.capacity // 2
+
+    def ready(self) -> bool:
+        """Worth recording: half the lane has finished, or all of it."""
+        with self.cond:
+            finished = len(self.results)
+        return finished > 0 and (finished >= self.capacity // 2 or finished == self.held)
 
     def submit(self, destination: str, fn, *args) -> None:
         with self.cond:

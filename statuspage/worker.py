@@ -46,20 +46,24 @@ class Pipeline:
     lane at all."""
 
     def __init__(self, name: str, lanes: dict[str, Lane], sender, lease_seconds: float | None,
-                 keeper: ExportKeeper | None = None, breakers: Breakers | None = None):
+                 keeper: ExportKeeper | None = None, breakers: Breakers | None = None, poll_interval: float = 1.0):
         self.name, self.lanes, self.sender, self.lease = name, lanes, sender, lease_seconds
         self.keeper = keeper  # keeps STATUSPAGE_EXPORT_DIR current, when set
         self.breakers = breakers or Breakers(name, 5, 30.0)
         self.known: list[Outcome] = []  # outcomes decided without sending, recorded with the next results
         self.wake = next(iter(lanes.values())).wake
         self.claimed = 0  # by the last step
+        self.poll_interval = poll_interval
 
     @property
     def in_flight(self) -> bool:
         return bool(self.known) or any(lane.in_flight for lane in self.lanes.values())
 
     def housekeeping(self) -> int:
-        """Leases, the maintenance clock, the static export and expansion; returns deliveries added."""
+        """Leases, the maintenance clock, the static export and expansion; returns deliveries added. Every lane
+        looks for due deliveries again after it (new events, retries now due)."""
+        for lane in self.lanes.values():
+            lane.idle_until = 0.0
         dispatch.release_expired_leases()
         dispatch.fill_lanes()
         try:
@@ -94,13 +98,18 @@ class Pipeline:
         return done + len(ids)
 
     def claim(self, lane: Lane) -> list[int]:
+        if lane.idle_until > time.monotonic():
+            return []  # found nothing due a moment ago: look again at the next housekeeping
         limit = lane.free()
         relay = self.relay(lane.channel)
         if relay in self.breakers.view:  # the lane's one destination is out: claim only a probe, when due
             if self.breakers.blocks(relay):
                 return []
             limit = 1
-        return dispatch.claim_due(self.name, limit, self.lease, channel=lane.channel)
+        ids = dispatch.claim_due(self.name, limit, self.lease, channel=lane.channel)
+        if not ids:
+            lane.idle_until = time.monotonic() + self.poll_interval
+        return ids
 
     def start(self, job: Job) -> None:
         probe, until = self.breakers.gate(job.destination)
@@ -127,9 +136,8 @@ class Pipeline:
         return len(outcomes)
 
     def wait(self, timeout: float) -> None:
-        """Until a send finishes (then a moment more, so results are recorded a few at a time)."""
-        wait_any(self.wake, timeout)
-        time.sleep(0.002)
+        """Until a send finishes (then a moment more, so results are recorded in batches)."""
+        wait_any(self.lanes.values(), self.wake, timeout)
 
     def flush(self) -> int:
         """Wait for every send in flight and record the results; returns how many."""
@@ -141,10 +149,11 @@ class Pipeline:
 
 
 def make_lanes(app, concurrency: int, batch: int | None) -> dict[str, Lane]:
-    """One lane per channel: ``concurrency`` threads each (or WORKER_CHANNEL_THREADS), holding up to ``batch``
-    claimed deliveries per ``concurrency`` threads (4 per thread by default)."""
+    """One lane per channel: ``concurrency`` threads each (or WORKER_CHANNEL_THREADS), claiming ``batch``
+    deliveries per ``concurrency`` threads at a time (4 per thread by default) and holding up to two such
+    batches (one sending while the next is claimed, as before the lanes)."""
     threads = channel_threads(app.config.get("WORKER_CHANNEL_THREADS", ""), concurrency)
-    per_thread, wake = (batch or concurrency * 4) / concurrency, threading.Event()
+    per_thread, wake = 2 * (batch or concurrency * 4) / concurrency, threading.Event()
     return {channel: Lane(channel, threads[channel], max(int(threads[channel] * per_thread), 1), wake)
             for channel in CHANNELS}
 
@@ -168,7 +177,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
         with app.app_context():
             keeper = ExportKeeper.from_config(app, background=not once)
             breakers = Breakers(name, app.config.get("BREAKER_FAILURES") or 5, cooldown_seconds())
-            pipeline = Pipeline(name, lanes, sender or NotifierSender(app.config), lease_seconds, keeper, breakers)
+            pipeline = Pipeline(name, lanes, sender or NotifierSender(app.config), lease_seconds, keeper, breakers,
+                                poll_interval)
             if not once and hasattr(pipeline.sender, "warm"):
                 pipeline.sender.warm()
             last_housekeeping = 0.0
