@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from .claims import (  # noqa: F401  (the outbox's API: claiming and recording live in statuspage.claims)
     DEFAULTS,
@@ -122,8 +123,14 @@ def _delivery_rows(event: NotificationEvent, subscribers, now: datetime) -> list
 
 
 def _next_event() -> NotificationEvent | None:
-    query = (select(NotificationEvent).where(NotificationEvent.expanded_at.is_(None))
-             .order_by(NotificationEvent.id).limit(1))
+    """The oldest event not yet expanded, but never one whose incident has an earlier event still being
+    expanded (by another worker): one subscriber's later update must not get its delivery row first."""
+    earlier = aliased(NotificationEvent)
+    query = (select(NotificationEvent).where(
+        NotificationEvent.expanded_at.is_(None),
+        ~exists().where(earlier.incident_id == NotificationEvent.incident_id, earlier.id < NotificationEvent.id,
+                        earlier.expanded_at.is_(None)))
+        .order_by(NotificationEvent.id).limit(1))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # one worker expands an event at a time
     return db.session.scalars(query).first()
