@@ -141,7 +141,8 @@ def main() -> None:
             time.sleep(max(args.stall - (time.time() - published), 0))
             parent.send("stats")
             stalled = parent.recv()
-            breakers = db.session.scalars(select(DeliveryBreaker).where(DeliveryBreaker.state != "closed")).all()
+            breakers = [(b.state, b.destination, b.opened_at, b.failures, b.reason) for b in db.session.scalars(
+                select(DeliveryBreaker).where(DeliveryBreaker.state != "closed"))]
             tried = count(Delivery.channel == "email", Delivery.attempts > 0)
             pending = count(Delivery.channel == "email", Delivery.state.in_(("pending", "claimed")))
             db.session.rollback()
@@ -169,9 +170,8 @@ def main() -> None:
           f"median {latencies[len(latencies) // 2]:.2f} s, last {latencies[-1]:.2f} s")
     print(f"during the {args.stall:.0f} s stall: {stalled['relay']} connections to the relay, {tried} of "
           f"{args.emails:,} emails attempted, {pending:,} waiting, {len(stalled['emails'])} delivered")
-    for breaker in breakers:
-        print(f"  breaker {breaker.state}: {breaker.destination} since {breaker.opened_at:%H:%M:%S} "
-              f"({breaker.failures} failures in a row): {breaker.reason}")
+    for state, destination, opened_at, failures, reason in breakers:
+        print(f"  breaker {state}: {destination} since {opened_at:%H:%M:%S} ({failures} failures in a row): {reason}")
     print(f"relay back: {distinct:,}/{args.emails:,} emails delivered {drained:.1f} s later "
           f"({args.emails / drained:.0f}/s); lost {args.emails - distinct}, duplicates {received - distinct}, "
           f"dead {dead}")

@@ -10,7 +10,7 @@ back to ``pending``. Delivery is at-least-once: webhooks carry ``idempotency_key
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import exists, or_, select
+from sqlalchemy import String, exists, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -37,7 +37,7 @@ from .models import (
     Subscriber,
     SubscriberComponent,
 )
-from .models.columns import utcnow
+from .models.columns import UTCDateTime, utcnow
 
 
 def enqueue(kind: str, incident: Incident | None, update: IncidentUpdate | None,
@@ -136,7 +136,7 @@ def _next_event() -> NotificationEvent | None:
     return db.session.scalars(query).first()
 
 
-def expand_events(batch_size: int = 1000, max_batches: int | None = None) -> int:
+def expand_events(batch_size: int = 5000, max_batches: int | None = None) -> int:
     """Turn unexpanded events into pending deliveries, ``batch_size`` subscribers per transaction.
 
     Progress is kept in ``event.expand_cursor`` (last subscriber id done), so a crash resumes where it
@@ -162,17 +162,33 @@ def expand_events(batch_size: int = 1000, max_batches: int | None = None) -> int
             event.expanded_at = now  # the incident was deleted before anyone was told
             db.session.commit()
             continue
-        matching = audience_filter(event, incident)
-        ids = db.session.execute(select(Subscriber.id, Subscriber.channel)
-                                 .where(Subscriber.id > event.expand_cursor, *matching)
-                                 .order_by(Subscriber.id).limit(batch_size)).all()
-        if ids:
-            _insert_ignoring_duplicates(_delivery_rows(event, ids, now))
-            inserted += len(ids)
-            event.expand_cursor = ids[-1][0]
-        if len(ids) < batch_size:
+        matching = [Subscriber.id > event.expand_cursor, *audience_filter(event, incident)]
+        last = db.session.scalar(select(Subscriber.id).where(*matching).order_by(Subscriber.id)
+                                 .offset(batch_size - 1).limit(1))  # the batch's last subscriber, if it is full
+        inserted += _insert_matching(event, matching + ([Subscriber.id <= last] if last is not None else []), now)
+        if last is None:
             event.expanded_at = now
+        else:
+            event.expand_cursor = last
         db.session.commit()
     return inserted
+
+
+def _insert_matching(event: NotificationEvent, where: list, now: datetime) -> int:
+    """One INSERT … SELECT of a pending row per subscriber matching ``where``, ranked after the event's rows so
+    far (no subscriber id travels through Python: 20,000 rows take a fraction of a second)."""
+    priority, start = event_priority(event), event.expanded_count or 0
+    columns = {"event_id": literal(event.id), "subscriber_id": Subscriber.id, "state": literal("pending"),
+               "attempts": literal(0), "next_attempt_at": literal(now, UTCDateTime()),
+               "created_at": literal(now, UTCDateTime()), "updated_at": literal(now, UTCDateTime()),
+               "channel": Subscriber.channel, "priority": literal(priority),
+               "seq": literal(start) + func.row_number().over(order_by=Subscriber.id),
+               "incident_id": literal(event.incident_id, String(16))}
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(Delivery).from_select(list(columns), select(*columns.values()).where(*where))
+                 .on_conflict_do_nothing(index_elements=["event_id", "subscriber_id"]))
+    count = max(db.session.execute(statement).rowcount or 0, 0)
+    event.expanded_count = start + count
+    return count
 
 
