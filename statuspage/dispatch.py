@@ -187,7 +187,7 @@ def _insert_matching(event: NotificationEvent, where: list, now: datetime) -> in
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = (dialect.insert(Delivery).from_select(list(columns), select(*columns.values()).where(*where))
                  .on_conflict_do_nothing(index_elements=["event_id", "subscriber_id"]))
-    count = max(db.session.execute(statement).rowcount or 0, 0)
+    count = len(db.session.connection().execute(statement.returning(Delivery.__table__.c.id)).all())
     event.expanded_count = start + count
     return count
 
