@@ -74,16 +74,19 @@ class Lane:
             finished = len(self.results)
         return finished > 0 and (finished >= self.capacity // 2 or finished == self.held)
 
-    def submit(self, destination: str, fn, *args) -> None:
+    def submit(self, items: list) -> None:
+        """Queue ``(destination, fn, args)`` items all at once, so a free thread chooses among all of them (one
+        by one, the first items' destination would take every idle thread before the others were queued)."""
         with self.cond:
-            self.queues.setdefault(destination, deque()).append((fn, args))
-            self.held += 1
-            if len(self.workers) < self.threads:  # threads start as work first arrives
+            for destination, fn, args in items:
+                self.queues.setdefault(destination, deque()).append((fn, args))
+            self.held += len(items)
+            while len(self.workers) < min(self.threads, self.held):  # threads start as work first arrives
                 worker = threading.Thread(target=self._run, name=f"send-{self.channel}-{len(self.workers)}",
                                           daemon=True)
                 self.workers.append(worker)
                 worker.start()
-            self.cond.notify()
+            self.cond.notify_all()
 
     def _take(self):
         destination = min(self.queues, key=lambda d: (self.running.get(d, 0), self.served.get(d, -1)))

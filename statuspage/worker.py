@@ -92,8 +92,11 @@ class Pipeline:
         if ids:
             jobs, known = load_jobs(ids)
             self.known.extend(known)
+            queued: dict[str, list] = {}
             for job in jobs:
-                self.start(job)
+                self.start(job, queued)
+            for channel, items in queued.items():
+                self.lanes[channel].submit(items)
         self.claimed = len(ids)
         return done + len(ids)
 
@@ -111,16 +114,15 @@ class Pipeline:
             lane.idle_until = time.monotonic() + self.poll_interval
         return ids
 
-    def start(self, job: Job) -> None:
+    def start(self, job: Job, queued: dict[str, list]) -> None:
+        """Hold ``job`` (its destination's breaker is open) or add it to its lane's share of ``queued``."""
         probe, until = self.breakers.gate(job.destination)
         if until is not None:
             self.known.append(held(job, until))
             return
-        lane = self.lanes.get(job.channel)
-        if lane is None:
-            lane = next(iter(self.lanes.values()))
-        lane.submit(job.destination, attempt, self.sender, replace(job, probe=probe) if probe else job,
-                    self.breakers.hold)
+        channel = job.channel if job.channel in self.lanes else next(iter(self.lanes))
+        queued.setdefault(channel, []).append(
+            (job.destination, attempt, (self.sender, replace(job, probe=probe) if probe else job, self.breakers.hold)))
 
     def relay(self, channel: str) -> str | None:
         """The one destination of every delivery on ``channel`` (the SMTP relay, the SMS provider), or None."""
