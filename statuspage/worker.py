@@ -151,9 +151,8 @@ class Pipeline:
 
 
 def make_lanes(app, concurrency: int, batch: int | None) -> dict[str, Lane]:
-    """One lane per channel: ``concurrency`` threads each (or WORKER_CHANNEL_THREADS), claiming ``batch``
-    deliveries per ``concurrency`` threads at a time (4 per thread by default) and holding up to two such
-    batches (one sending while the next is claimed, as before the lanes)."""
+    """One lane per channel: ``concurrency`` threads each (or WORKER_CHANNEL_THREADS), claiming ``batch`` per
+    ``concurrency`` threads at a time (4 per thread by default), holding two such batches (one sending)."""
     threads = channel_threads(app.config.get("WORKER_CHANNEL_THREADS", ""), concurrency)
     per_thread, wake = 2 * (batch or concurrency * 4) / concurrency, threading.Event()
     return {channel: Lane(channel, threads[channel], max(int(threads[channel] * per_thread), 1), wake)
