@@ -48,7 +48,8 @@ class SendConfig:
     allow_loopback_webhooks: bool = False
     webhook_secret: str | None = None
     idempotency_key: str | None = None
-    timeout: float = 10.0
+    timeout: float = 10.0  # read timeout (and smtplib's one timeout)
+    connect_timeout: float | None = None  # None: ``timeout``
 
 
 class TransportError(Exception):
@@ -124,6 +125,7 @@ def _prepare(message: Message, target: str, config: SendConfig):
         body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key,
                                        body=message.body)
         service = StatuspageWebhook(url, headers, timeout=config.timeout, asset=ASSET)
+        service.socket_connect_timeout = config.connect_timeout or config.timeout
         return service, body.decode(), "", NotifyFormat.TEXT
     raise TransportError(f"Unknown channel {channel!r}.", permanent=True)
 
@@ -134,7 +136,8 @@ def _stock_service(url: str, config: SendConfig, permanent: bool):
     if service is None:
         raise TransportError("Apprise does not accept this URL (unsupported service or incomplete URL).",
                              permanent=permanent)
-    service.socket_connect_timeout = service.socket_read_timeout = config.timeout
+    service.socket_connect_timeout = config.connect_timeout or config.timeout
+    service.socket_read_timeout = config.timeout
     return service
 
 

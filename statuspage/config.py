@@ -34,6 +34,23 @@ def _hops(name: str) -> int:
     return hops
 
 
+# Connect and read timeouts per channel (seconds): a relay or host that accepts and never answers costs this
+# much per attempt, not the default socket timeout. STATUSPAGE_<CHANNEL>_CONNECT_TIMEOUT / _READ_TIMEOUT.
+SEND_TIMEOUT_DEFAULTS = {"email": ("3", "8"), "sms": ("3", "5"), "chat": ("3", "5"), "webhook": ("3", "5")}
+
+
+def send_timeouts() -> dict[str, tuple[float, float]]:
+    """{channel: (connect, read)} from the environment, each a positive number of seconds."""
+    timeouts = {}
+    for channel, (connect, read) in SEND_TIMEOUT_DEFAULTS.items():
+        pair = tuple(_number(f"STATUSPAGE_{channel.upper()}_{part}_TIMEOUT", default)
+                     for part, default in (("CONNECT", connect), ("READ", read)))
+        if min(pair) <= 0:
+            raise SystemExit(f"statuspage: STATUSPAGE_{channel.upper()}_*_TIMEOUT must be more than 0 seconds")
+        timeouts[channel] = pair
+    return timeouts
+
+
 def ensure_instance_dir(path: Path) -> Path:
     """Create the instance directory if it is missing, or replace a file squatting on its name."""
     if path.exists() and not path.is_dir():
@@ -87,6 +104,15 @@ def build_config(overrides: dict | None = None) -> dict:
         "SMTP_URL": env.get("STATUSPAGE_SMTP_URL", ""),
         "SMS_URL": env.get("STATUSPAGE_SMS_URL", ""),
         "REDIS_URL": env.get("STATUSPAGE_REDIS_URL", ""),
+        "SEND_TIMEOUTS": send_timeouts(),
+        # A destination (the SMTP relay, the SMS provider, a webhook or chat host) that timed out or refused
+        # this many times in a row is left alone for the cool-down (never longer than RETRY_MAX_SECONDS), then
+        # probed with one delivery (statuspage.breakers).
+        "BREAKER_FAILURES": _number("STATUSPAGE_BREAKER_FAILURES", "5", int),
+        "BREAKER_COOLDOWN_SECONDS": _number("STATUSPAGE_BREAKER_COOLDOWN_SECONDS", "30"),
+        # Sending threads per channel (each channel has its own pool: a stalled one blocks only its own), e.g.
+        # "email=8,sms=2"; a channel not named gets the worker's --concurrency.
+        "WORKER_CHANNEL_THREADS": env.get("STATUSPAGE_WORKER_CHANNEL_THREADS", ""),
         "ALLOW_LOOPBACK_WEBHOOKS": _bool(env.get("STATUSPAGE_ALLOW_LOOPBACK_WEBHOOKS")),
         # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (werkzeug ProxyFix); 0 believes none,
         # so a client cannot pick its own address for rate limits and the audit trail.

@@ -7,17 +7,25 @@ commits before any network I/O; ``record_results`` marks each ``sent``, back to 
 backoff, full jitter) or ``dead`` with the reason; ``release_expired_leases`` hands rows of a vanished worker
 back to ``pending``. Delivery is at-least-once: webhooks carry ``idempotency_key`` so receivers can dedupe.
 """
-import os
-import random
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import String, exists, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
+from .claims import (  # noqa: F401  (the outbox's API: claiming and recording live in statuspage.claims)
+    DEFAULTS,
+    Outcome,
+    backoff_seconds,
+    claim_due,
+    fill_lanes,
+    flag_subscriber,
+    record_results,
+    release_expired_leases,
+    setting,
+)
 from .domain import leadership_audience
-from .domain.recording import SYSTEM, record
 from .domain.status import IMPACT_RANK
 from .extensions import db
 from .models import (
@@ -29,10 +37,7 @@ from .models import (
     Subscriber,
     SubscriberComponent,
 )
-from .models.columns import utcnow
-
-DEFAULTS = {"RETRY_BASE_SECONDS": 15.0, "RETRY_MAX_SECONDS": 3600.0, "MAX_ATTEMPTS": 10,
-            "LEASE_SECONDS": 120.0}
+from .models.columns import UTCDateTime, utcnow
 
 
 def enqueue(kind: str, incident: Incident | None, update: IncidentUpdate | None,
@@ -47,14 +52,6 @@ def enqueue(kind: str, incident: Incident | None, update: IncidentUpdate | None,
                               payload=payload)
     db.session.add(event)
     return event
-
-
-def setting(name: str) -> float:
-    """A delivery setting: app config ``name``, else env ``STATUSPAGE_<name>``, else the default."""
-    value = current_app.config.get(name)
-    if value is None:
-        value = os.environ.get(f"STATUSPAGE_{name}") or DEFAULTS[name]
-    return type(DEFAULTS[name])(value)
 
 
 def idempotency_key(event_id: int, subscriber_public_id: str) -> str:
@@ -110,20 +107,36 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     db.session.execute(statement, rows)
 
 
-def _delivery_rows(event_id: int, subscriber_ids, now: datetime) -> list[dict]:
-    return [{"event_id": event_id, "subscriber_id": sid, "state": "pending", "attempts": 0,
-             "next_attempt_at": now, "created_at": now, "updated_at": now} for sid in subscriber_ids]
+def event_priority(event: NotificationEvent) -> int:
+    """0 for what must never wait behind a bulk fan-out (confirmations, a notice to leaders or an owner), 1 else."""
+    to = (event.payload or {}).get("to") if isinstance(event.payload, dict) else None
+    return 0 if event.subscriber_id is not None or (to and ({"leadership", "owner"} & set(to))) else 1
+
+
+def _delivery_rows(event: NotificationEvent, subscribers, now: datetime) -> list[dict]:
+    """Pending rows for ``subscribers`` ((id, channel) pairs in id order), ranked after the event's rows so far."""
+    priority, start = event_priority(event), event.expanded_count or 0
+    event.expanded_count = start + len(subscribers)
+    return [{"event_id": event.id, "subscriber_id": sid, "state": "pending", "attempts": 0, "next_attempt_at": now,
+             "created_at": now, "updated_at": now, "channel": channel, "priority": priority, "seq": start + n,
+             "incident_id": event.incident_id} for n, (sid, channel) in enumerate(subscribers, 1)]
 
 
 def _next_event() -> NotificationEvent | None:
-    query = (select(NotificationEvent).where(NotificationEvent.expanded_at.is_(None))
-             .order_by(NotificationEvent.id).limit(1))
+    """The oldest event not yet expanded, but never one whose incident has an earlier event still being
+    expanded (by another worker): one subscriber's later update must not get its delivery row first."""
+    earlier = aliased(NotificationEvent)
+    query = (select(NotificationEvent).where(
+        NotificationEvent.expanded_at.is_(None),
+        ~exists().where(earlier.incident_id == NotificationEvent.incident_id, earlier.id < NotificationEvent.id,
+                        earlier.expanded_at.is_(None)))
+        .order_by(NotificationEvent.id).limit(1))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)  # one worker expands an event at a time
     return db.session.scalars(query).first()
 
 
-def expand_events(batch_size: int = 1000, max_batches: int | None = None) -> int:
+def expand_events(batch_size: int = 5000, max_batches: int | None = None) -> int:
     """Turn unexpanded events into pending deliveries, ``batch_size`` subscribers per transaction.
 
     Progress is kept in ``event.expand_cursor`` (last subscriber id done), so a crash resumes where it
@@ -138,7 +151,8 @@ def expand_events(batch_size: int = 1000, max_batches: int | None = None) -> int
         now = utcnow()
         batches += 1
         if event.subscriber_id is not None:  # aimed at one subscriber (confirmation): no filter
-            _insert_ignoring_duplicates(_delivery_rows(event.id, [event.subscriber_id], now))
+            channel = db.session.scalar(select(Subscriber.channel).where(Subscriber.id == event.subscriber_id))
+            _insert_ignoring_duplicates(_delivery_rows(event, [(event.subscriber_id, channel)], now))
             inserted += 1
             event.expanded_at = now
             db.session.commit()
@@ -148,130 +162,33 @@ def expand_events(batch_size: int = 1000, max_batches: int | None = None) -> int
             event.expanded_at = now  # the incident was deleted before anyone was told
             db.session.commit()
             continue
-        matching = audience_filter(event, incident)
-        ids = db.session.scalars(select(Subscriber.id).where(Subscriber.id > event.expand_cursor, *matching)
-                                 .order_by(Subscriber.id).limit(batch_size)).all()
-        if ids:
-            _insert_ignoring_duplicates(_delivery_rows(event.id, ids, now))
-            inserted += len(ids)
-            event.expand_cursor = ids[-1]
-        if len(ids) < batch_size:
+        matching = [Subscriber.id > event.expand_cursor, *audience_filter(event, incident)]
+        last = db.session.scalar(select(Subscriber.id).where(*matching).order_by(Subscriber.id)
+                                 .offset(batch_size - 1).limit(1))  # the batch's last subscriber, if it is full
+        inserted += _insert_matching(event, matching + ([Subscriber.id <= last] if last is not None else []), now)
+        if last is None:
             event.expanded_at = now
+        else:
+            event.expand_cursor = last
         db.session.commit()
     return inserted
 
 
-# --- claiming and results --------------------------------------------------------------------------------
-
-def claim_due(worker_name: str, limit: int = 50, lease_seconds: float | None = None) -> list[int]:
-    """Claim up to ``limit`` due deliveries for ``worker_name`` and COMMIT; returns their ids.
-
-    On PostgreSQL the due rows are picked with FOR UPDATE SKIP LOCKED, so concurrent workers never claim the
-    same row; the UPDATE re-checks ``state`` so a row claimed meanwhile (SQLite) is not taken twice. (A
-    single UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED) is not used: PostgreSQL may re-run the
-    subquery and claim more than ``limit`` rows.)
-    """
-    now = utcnow()
-    lease = now + timedelta(seconds=lease_seconds if lease_seconds is not None else setting("LEASE_SECONDS"))
-    due = db.session.scalars(
-        select(Delivery.id).where(Delivery.state == "pending", Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit).with_for_update(skip_locked=True)).all()
-    claimed = []
-    if due:
-        claimed = db.session.scalars(
-            update(Delivery).where(Delivery.id.in_(due), Delivery.state == "pending")
-            .values(state="claimed", claimed_by=worker_name, lease_expires_at=lease, updated_at=now)
-            .returning(Delivery.id).execution_options(synchronize_session=False)).all()
-    db.session.commit()
-    return sorted(claimed)
+def _insert_matching(event: NotificationEvent, where: list, now: datetime) -> int:
+    """One INSERT … SELECT of a pending row per subscriber matching ``where``, ranked after the event's rows so
+    far (no subscriber id travels through Python: 20,000 rows take a fraction of a second)."""
+    priority, start = event_priority(event), event.expanded_count or 0
+    columns = {"event_id": literal(event.id), "subscriber_id": Subscriber.id, "state": literal("pending"),
+               "attempts": literal(0), "next_attempt_at": literal(now, UTCDateTime()),
+               "created_at": literal(now, UTCDateTime()), "updated_at": literal(now, UTCDateTime()),
+               "channel": Subscriber.channel, "priority": literal(priority),
+               "seq": literal(start) + func.row_number().over(order_by=Subscriber.id),
+               "incident_id": literal(event.incident_id, String(16))}
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(Delivery).from_select(list(columns), select(*columns.values()).where(*where))
+                 .on_conflict_do_nothing(index_elements=["event_id", "subscriber_id"]))
+    count = len(db.session.connection().execute(statement.returning(Delivery.__table__.c.id)).all())
+    event.expanded_count = start + count
+    return count
 
 
-def backoff_seconds(attempts: int) -> float:
-    """Full jitter: uniform between 0 and min(max, base * 2^(attempts-1))."""
-    ceiling = min(setting("RETRY_MAX_SECONDS"), setting("RETRY_BASE_SECONDS") * 2 ** max(attempts - 1, 0))
-    return random.uniform(0, ceiling)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one claimed delivery. ``blame_target``: the address itself is bad (404, invalid
-    number), so the subscriber is disabled as well."""
-
-    delivery_id: int
-    sent: bool
-    reason: str = ""
-    permanent: bool = False
-    blame_target: bool = False
-    skipped: bool = False  # not attempted (subscriber disabled meanwhile): discarded
-
-
-def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
-    """Record outcomes in one transaction. A row this worker no longer holds (its lease expired and it was
-    claimed again, or given up as dead) is only updated when it was sent: a message that went out is recorded
-    as sent, whatever the row said meanwhile."""
-    now = utcnow()
-    max_attempts = int(setting("MAX_ATTEMPTS"))
-    # One query for the whole batch; the loop below then finds every row in the identity map.
-    loaded = {d.id: d for d in db.session.scalars(
-        select(Delivery).where(Delivery.id.in_([o.delivery_id for o in outcomes])))}
-    for outcome in outcomes:
-        delivery = loaded.get(outcome.delivery_id)
-        if delivery is None:
-            continue
-        if outcome.sent:
-            if delivery.state != "sent":
-                delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
-                # The lease ends; claimed_by keeps which worker sent it (operators trace duplicates by it).
-                delivery.claimed_by, delivery.lease_expires_at = worker_name, None
-                delivery.attempts += 1
-            continue
-        if delivery.state != "claimed" or delivery.claimed_by != worker_name:
-            continue
-        delivery.lease_expires_at = delivery.claimed_by = None
-        delivery.last_error = outcome.reason[:2000]
-        if outcome.skipped:
-            delivery.state = "discarded"
-            continue
-        delivery.attempts += 1
-        if outcome.permanent or delivery.attempts >= max_attempts:
-            delivery.state = "dead"
-            if not outcome.permanent:
-                delivery.last_error = f"gave up after {delivery.attempts} attempts: {outcome.reason}"[:2000]
-            if outcome.blame_target:
-                flag_subscriber(delivery.subscriber_id, outcome.reason)
-        else:
-            delivery.state = "pending"
-            delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
-    db.session.commit()
-
-
-def release_expired_leases(now: datetime | None = None) -> int:
-    """Claimed deliveries whose lease ran out (their worker died or hung) go back to pending; each such
-    expiry counts as an attempt so a message that kills workers ends up dead instead of looping."""
-    now = now or utcnow()
-    max_attempts = int(setting("MAX_ATTEMPTS"))
-    expired = (Delivery.state == "claimed", Delivery.lease_expires_at < now)
-    reason = "the worker holding it stopped before recording a result (lease expired)"
-    db.session.execute(update(Delivery).where(*expired, Delivery.attempts + 1 >= max_attempts)
-                       .values(state="dead", attempts=Delivery.attempts + 1, claimed_by=None,
-                               lease_expires_at=None, last_error=reason, updated_at=now)
-                       .execution_options(synchronize_session=False))
-    released = db.session.execute(
-        update(Delivery).where(*expired)
-        .values(state="pending", attempts=Delivery.attempts + 1, claimed_by=None, lease_expires_at=None,
-                next_attempt_at=Delivery.lease_expires_at, last_error=reason, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    return released
-
-
-def flag_subscriber(subscriber_id: int, reason: str) -> None:
-    """Disable a subscriber whose target refused permanently (404, 410, invalid number), audited."""
-    subscriber = db.session.get(Subscriber, subscriber_id)
-    if subscriber is None or subscriber.disabled_at is not None:
-        return
-    subscriber.disabled_at = utcnow()
-    subscriber.disabled_reason = f"delivery failed permanently: {reason}"[:500]
-    record(SYSTEM, "subscriber.disable", "subscriber", subscriber.id, f"{subscriber.channel} subscriber",
-           before={"disabled_at": None}, after={"disabled_at": subscriber.disabled_at,
-                                                "disabled_reason": subscriber.disabled_reason})

@@ -2,7 +2,9 @@
 
 Run it as ``statuspage worker`` (as many processes as you like on PostgreSQL, one on SQLite) or in a thread
 of the web process (``start_in_thread``, what ``make run`` does). Claims are committed before any network
-I/O; sending happens in a small thread pool that never touches the database.
+I/O; sending happens in one thread pool per channel (``statuspage.lanes``: a stalled channel stalls only
+its own lane) that never touches the database, and a destination that keeps timing out is skipped by its
+circuit breaker (``statuspage.breakers``) until a probe finds it back.
 """
 import logging
 import os
@@ -10,128 +12,27 @@ import signal
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import replace
 
-from sqlalchemy import select
+from flask import current_app
 
 from . import dispatch
+from .breakers import Breakers, cooldown_seconds, destination
 from .dispatch import Outcome
 from .domain import clock
 from .export_keeper import ExportKeeper
 from .extensions import db
-from .models import Delivery, NotificationEvent, Subscriber, WorkerHeartbeat
+from .jobs import TEMPLATE_DIR, DeliveryFailed, Job, NotifierSender, attempt, held, load_jobs  # noqa: F401
+from .lanes import CHANNELS, Lane, channel_threads, wait_any
+from .models import WorkerHeartbeat
 from .models.columns import utcnow
 from .notifications import EventContexts
 
 log = logging.getLogger("statuspage.worker")
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notifications"
-# Deliveries claimed per batch for each sending thread: a batch costs about ten database round trips whatever
-# its size, so 32 per thread (256 at 8 threads) keeps the database's share per delivery small; a batch still
-# takes seconds, far inside its lease.
-BATCH_PER_THREAD = 32
-
-
-@dataclass(frozen=True)
-class Job:
-    """One message to one target, with everything a sender needs (no database access)."""
-
-    delivery_id: int
-    kind: str
-    channel: str
-    target: str
-    context: dict
-    idempotency_key: str
-    secret: str
-    event_key: tuple | None = None  # (event id, created): deliveries of one event share a render per audience
-
-
-class DeliveryFailed(Exception):
-    """A sender's failure: ``permanent`` means retrying cannot help; ``blame_target`` that the address
-    itself is bad (the subscriber gets disabled)."""
-
-    def __init__(self, reason: str, permanent: bool = False, blame_target: bool | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-        self.blame_target = permanent if blame_target is None else blame_target
-
-
-class NotifierSender:
-    """The real sender: ``notifiers.render`` then ``notifiers.send`` with this installation's settings."""
-
-    def __init__(self, config):
-        self.smtp_url = config.get("SMTP_URL", "")
-        self.sms_url = config.get("SMS_URL", "")
-        self.allow_loopback = bool(config.get("ALLOW_LOOPBACK_WEBHOOKS"))
-        self.timeout = float(config.get("SEND_TIMEOUT_SECONDS") or 10)
-
-    def __call__(self, job: Job) -> None:
-        from notifiers.render_once import render_for
-        from notifiers.send import SendConfig, TransportError, send
-
-        try:
-            message = render_for(job.kind, job.channel, job.context, TEMPLATE_DIR, event_key=job.event_key)
-        except Exception as exc:  # a template bug is ours, not the subscriber's: dead, subscriber kept
-            raise DeliveryFailed(f"could not render {job.kind} for {job.channel}: {exc}", permanent=True,
-                                 blame_target=False) from exc
-        config = SendConfig(smtp_url=self.smtp_url, sms_url=self.sms_url,
-                            allow_loopback_webhooks=self.allow_loopback, webhook_secret=job.secret,
-                            idempotency_key=job.idempotency_key, timeout=self.timeout)
-        try:
-            send(message, job.target, config)
-        except TransportError as exc:
-            raise DeliveryFailed(str(getattr(exc, "reason", exc)), permanent=bool(exc.permanent)) from exc
-
-
-def attempt(sender, job: Job) -> Outcome:
-    """Send one job and say what happened; never raises."""
-    try:
-        sender(job)
-    except DeliveryFailed as exc:
-        return Outcome(job.delivery_id, sent=False, reason=exc.reason, permanent=exc.permanent,
-                       blame_target=exc.blame_target)
-    except Exception as exc:  # anything unexpected is treated as transient and retried with backoff
-        return Outcome(job.delivery_id, sent=False, reason=f"{type(exc).__name__}: {exc}")
-    return Outcome(job.delivery_id, sent=True)
-
-
-def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[list[Job], list[Outcome]]:
-    """Jobs for claimed deliveries, and outcomes known without sending: deliveries to subscribers disabled
-    meanwhile are skipped; a channel this installation cannot send on is a permanent failure with the setting
-    to fix; a delivery whose context cannot be built fails alone (retried as usual), so one bad row never
-    holds back the rest of the batch until the leases expire."""
-    rows = db.session.execute(
-        select(Delivery.id, NotificationEvent, Subscriber)
-        .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
-    contexts = contexts or EventContexts()
-    jobs, known = [], []
-    for delivery_id, event, subscriber in rows:
-        if subscriber.disabled_at is not None:
-            known.append(Outcome(delivery_id, sent=False, skipped=True,
-                                 reason=f"subscriber disabled: {subscriber.disabled_reason or ''}"))
-            continue
-        unavailable = dispatch.unavailable_reason(subscriber.channel)
-        if unavailable:
-            known.append(Outcome(delivery_id, sent=False, reason=unavailable, permanent=True))
-            continue
-        kind = event.kind
-        try:
-            context = contexts.for_subscriber(event, subscriber)
-        except Exception as exc:  # a bad record is this delivery's failure, not the batch's
-            reason = f"could not prepare {kind}: {type(exc).__name__}: {exc}"
-            db.session.rollback()  # a failed query must not poison the reads of the rows after it
-            log.exception("could not build the context of delivery %s", delivery_id)
-            known.append(Outcome(delivery_id, sent=False, reason=reason))
-            continue
-        jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target, context,
-                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or "",
-                        (event.id, event.created_at)))
-    db.session.commit()
-    return jobs, known
+# Deliveries a lane claims at a time for each of its threads: a claim costs a few database round trips whatever
+# its size, so bigger claims leave the database a smaller share per delivery, while a lane (two claims) stays
+# short enough that a new event's deliveries are not queued long behind an old one's.
+BATCH_PER_THREAD = 16
 
 
 def beat(name: str, info: str) -> None:
@@ -144,20 +45,33 @@ def beat(name: str, info: str) -> None:
 
 
 class Pipeline:
-    """Sends one claimed batch while the next is claimed and loaded, so database round trips and network
-    I/O overlap. Results of a batch are recorded once its sends are done; a batch is never held longer than
-    one more claim, well inside its lease."""
+    """Claims, sends and records, one lane per channel (``statuspage.lanes``): each lane claims from its own
+    channel's queue when it has room, and results are recorded as sends finish. While one lane's threads sit
+    in timeouts, the others keep claiming and sending; the breakers stop a dead destination from using up its
+    lane at all."""
 
-    def __init__(self, name: str, pool: ThreadPoolExecutor, sender, batch: int, lease_seconds: float | None,
-                 keeper: ExportKeeper | None = None):
-        self.name, self.pool, self.sender, self.batch, self.lease = name, pool, sender, batch, lease_seconds
-        self.in_flight: tuple[list, list] | None = None  # (futures, outcomes known without sending)
+    def __init__(self, name: str, lanes: dict[str, Lane], sender, lease_seconds: float | None,
+                 keeper: ExportKeeper | None = None, breakers: Breakers | None = None, poll_interval: float = 1.0):
+        self.name, self.lanes, self.sender, self.lease = name, lanes, sender, lease_seconds
         self.keeper = keeper  # keeps STATUSPAGE_EXPORT_DIR current, when set
-        self.contexts = EventContexts(max_age=5.0)  # an event's audience-level context, kept across batches
+        self.breakers = breakers or Breakers(name, 5, 30.0)
+        self.contexts = EventContexts(max_age=5.0)  # an event's audience-level context, kept across steps
+        self.known: list[Outcome] = []  # outcomes decided without sending, recorded with the next results
+        self.wake = next(iter(lanes.values())).wake
+        self.claimed = 0  # by the last step
+        self.poll_interval = poll_interval
+
+    @property
+    def in_flight(self) -> bool:
+        return bool(self.known) or any(lane.in_flight for lane in self.lanes.values())
 
     def housekeeping(self) -> int:
-        """Leases, the maintenance clock, the static export and expansion; returns deliveries added."""
+        """Leases, the maintenance clock, the static export and expansion; returns deliveries added. Every lane
+        looks for due deliveries again after it (new events, retries now due)."""
+        for lane in self.lanes.values():
+            lane.idle_until = 0.0
         dispatch.release_expired_leases()
+        dispatch.fill_lanes()
         try:
             clock.tick()
         except Exception:
@@ -172,26 +86,84 @@ class Pipeline:
         return dispatch.expand_events()
 
     def step(self) -> int:
-        """Claim and start one batch, then record the previous one. Returns deliveries claimed plus
+        """Record finished sends, then let each lane with room claim, and start what they claimed (loaded in
+        one go: an event's context is built once per step, not once per lane). Returns deliveries claimed plus
         results recorded (a recorded retry may be due at once, so either means: go round again)."""
-        ids = dispatch.claim_due(self.name, self.batch, self.lease)
-        started = None
+        done = self.record()
+        self.breakers.refresh()
+        ids = []
+        for lane in self.lanes.values():
+            if lane.wants_more():
+                ids += self.claim(lane)
         if ids:
-            jobs, skipped = load_jobs(ids, self.contexts)
-            started = ([self.pool.submit(attempt, self.sender, job) for job in jobs], skipped)
-        recorded = self.flush()
-        self.in_flight = started
-        return len(ids) + recorded
+            jobs, known = load_jobs(ids, self.contexts)
+            self.known.extend(known)
+            queued: dict[str, list] = {}
+            for job in jobs:
+                self.start(job, queued)
+            for channel, items in queued.items():
+                self.lanes[channel].submit(items)
+        self.claimed = len(ids)
+        return done + len(ids)
+
+    def claim(self, lane: Lane) -> list[int]:
+        if lane.idle_until > time.monotonic():
+            return []  # found nothing due a moment ago: look again at the next housekeeping
+        limit = lane.free()
+        relay = self.relay(lane.channel)
+        if relay in self.breakers.view:  # the lane's one destination is out: claim only a probe, when due
+            if self.breakers.blocks(relay):
+                return []
+            limit = 1
+        ids = dispatch.claim_due(self.name, limit, self.lease, channel=lane.channel)
+        if not ids:
+            lane.idle_until = time.monotonic() + self.poll_interval
+        return ids
+
+    def start(self, job: Job, queued: dict[str, list]) -> None:
+        """Hold ``job`` (its destination's breaker is open) or add it to its lane's share of ``queued``."""
+        probe, until = self.breakers.gate(job.destination)
+        if until is not None:
+            self.known.append(held(job, until))
+            return
+        channel = job.channel if job.channel in self.lanes else next(iter(self.lanes))
+        queued.setdefault(channel, []).append(
+            (job.destination, attempt, (self.sender, replace(job, probe=probe) if probe else job, self.breakers.hold)))
+
+    def relay(self, channel: str) -> str | None:
+        """The one destination of every delivery on ``channel`` (the SMTP relay, the SMS provider), or None."""
+        return destination(channel, "", current_app.config) if channel in ("email", "sms") else None
+
+    def record(self) -> int:
+        outcomes, self.known = self.known, []
+        for lane in self.lanes.values():
+            outcomes.extend(lane.done())
+        if outcomes:
+            dispatch.record_results(self.name, outcomes)
+            self.breakers.observe(outcomes)
+        return len(outcomes)
+
+    def wait(self, timeout: float) -> None:
+        """Until a send finishes (then a moment more, so results are recorded in batches)."""
+        wait_any(self.lanes.values(), self.wake, timeout)
 
     def flush(self) -> int:
-        """Wait for the batch in flight and record its results; returns how many."""
-        if self.in_flight is None:
-            return 0
-        futures, outcomes = self.in_flight
-        self.in_flight = None
-        outcomes = outcomes + [f.result() for f in futures]
-        dispatch.record_results(self.name, outcomes)
-        return len(outcomes)
+        """Wait for every send in flight and record the results; returns how many."""
+        recorded = 0
+        while self.in_flight:
+            self.wait(1.0)
+            recorded += self.record()
+        return recorded
+
+
+def make_lanes(app, concurrency: int, batch: int | None) -> dict[str, Lane]:
+    """One lane per channel: ``concurrency`` threads each (or WORKER_CHANNEL_THREADS), claiming ``batch`` per
+    ``concurrency`` threads at a time (BATCH_PER_THREAD per thread by default), holding two such batches (one
+    sending)."""
+    threads = channel_threads(app.config.get("WORKER_CHANNEL_THREADS", ""), concurrency)
+    per_thread, wake = 2 * (batch or concurrency * BATCH_PER_THREAD) / concurrency, threading.Event()
+    return {channel: Lane(channel, threads[channel], max(int(threads[channel] * per_thread), 1), wake)
+            for channel in CHANNELS}
 
 
 def run_worker(app, name: str | None = None, once: bool = False, stop_event: threading.Event | None = None,
@@ -200,46 +172,62 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     """Deliver until stopped (SIGTERM/SIGINT or ``stop_event``), or with ``once`` until nothing is due.
 
     ``sender(job)`` sends one Job or raises (DeliveryFailed, or anything: transient); the default renders
-    and sends through ``notifiers``. Heartbeat, leases, clock and expansion run at most once per
-    ``poll_interval`` while a backlog drains. Returns {"passes", "handled"} counts.
+    and sends through ``notifiers``. ``concurrency`` is the number of sending threads of each channel's lane.
+    Heartbeat, leases, clock and expansion run at most once per ``poll_interval`` while a backlog drains.
+    Returns {"passes", "handled"} counts.
     """
     name = name or f"{socket.gethostname()}-{os.getpid()}"
     _forget_renders()  # shared renders are keyed by event: a new database (tests) may reuse an event's id
     stop_event = stop_event or threading.Event()
-    batch = batch or concurrency * BATCH_PER_THREAD
     restore = _install_signal_handlers(stop_event)
     totals = {"passes": 0, "handled": 0}
+    lanes = make_lanes(app, concurrency, batch)
     try:
-        with app.app_context(), ThreadPoolExecutor(concurrency, thread_name_prefix="send") as pool:
+        with app.app_context():
             keeper = ExportKeeper.from_config(app, background=not once)
-            pipeline = Pipeline(name, pool, sender or NotifierSender(app.config), batch, lease_seconds, keeper)
+            breakers = Breakers(name, app.config.get("BREAKER_FAILURES") or 5, cooldown_seconds())
+            pipeline = Pipeline(name, lanes, sender or NotifierSender(app.config), lease_seconds, keeper, breakers,
+                                poll_interval)
+            if not once and hasattr(pipeline.sender, "warm"):
+                pipeline.sender.warm()
             last_housekeeping = 0.0
             while not stop_event.is_set():
+                added = done = 0
                 try:
-                    done = 0
-                    if time.monotonic() - last_housekeeping >= poll_interval or once:
+                    if time.monotonic() - last_housekeeping >= poll_interval or (once and not pipeline.in_flight):
                         beat(name, f"pid={os.getpid()} handled={totals['handled']}")
-                        done += pipeline.housekeeping()
+                        added = pipeline.housekeeping()
                         last_housekeeping = time.monotonic()
-                    done += pipeline.step()
+                    done = added + pipeline.step()
                 except Exception:  # database gone, lock timeout...: log, wait, try again
                     db.session.rollback()
                     log.exception("worker pass failed; retrying in %.1fs", poll_interval)
-                    done = 0
+                    added = done = pipeline.claimed = 0
                     if once:
                         raise
                 finally:
                     db.session.remove()
                 totals["passes"] += 1
                 totals["handled"] += done
-                if not done and pipeline.in_flight is None:
-                    if once:
-                        break
+                if added or pipeline.claimed:
+                    continue  # more may be due: claim again at once
+                if pipeline.in_flight:
+                    pipeline.wait(poll_interval)  # until some send finishes
+                elif done:
+                    continue  # results recorded: a retry may be due at once
+                elif once:
+                    break
+                else:
                     stop_event.wait(poll_interval)
-            pipeline.flush()
+            try:
+                pipeline.flush()
+            finally:
+                db.session.remove()
             if keeper is not None:
                 keeper.join(timeout=60)
     finally:
+        for lane in lanes.values():
+            lane.shutdown()
         restore()
     return totals
 

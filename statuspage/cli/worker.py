@@ -17,7 +17,7 @@ from ..models.outbox import DELIVERY_STATES
 @click.option("--name", default=None, help="Name shown in heartbeats (default: host-pid).")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 128),
-              help="Messages sent in parallel by this process.")
+              help="Messages sent in parallel by this process, per channel (each channel has its own threads).")
 @click.option("--poll-interval", default=1.0, show_default=True, type=click.FloatRange(0.05, 60))
 @click.option("--lease-seconds", default=None, type=click.FloatRange(1, 3600),
               help="How long a claim lasts before another worker may take it over.")
@@ -43,10 +43,17 @@ def worker_command(name, once, concurrency, poll_interval, lease_seconds):
 @with_appcontext
 def deliveries_command(state, limit):
     """Count deliveries by state and list the most recent ones (e.g. --state dead)."""
+    from ..breakers import open_breakers
     from ..domain.deliveries import delivery_counts
 
     counts = delivery_counts()
     click.echo("  ".join(f"{name}: {count}" for name, count in counts.items()))
+    for breaker in open_breakers():
+        since = breaker.opened_at.isoformat(timespec="seconds") if breaker.opened_at else "?"
+        retry = breaker.retry_at.isoformat(timespec="seconds") if breaker.retry_at else "?"
+        state = "open" if breaker.state == "open" else "testing"
+        click.echo(f"breaker {state}: {breaker.destination} since {since}, next test {retry}, "
+                   f"{breaker.failures} failures in a row: {breaker.reason or ''}")
     query = (select(Delivery, NotificationEvent.kind, Subscriber.channel, Subscriber.target)
              .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
              .join(Subscriber, Subscriber.id == Delivery.subscriber_id)

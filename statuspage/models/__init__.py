@@ -13,7 +13,7 @@ from .incidents import (
     IncidentComponent,
     IncidentUpdate,
 )
-from .outbox import ClockNotice, Delivery, NotificationEvent, WorkerHeartbeat
+from .outbox import ClockNotice, Delivery, DeliveryBreaker, NotificationEvent, WorkerHeartbeat
 from .problems import REVIEW_SECTIONS, REVIEW_STATES, ActionItem, IncidentReview, IncidentTemplate, Problem
 from .site import Site
 from .sla import SlaTarget, UpdateCadence
@@ -25,7 +25,8 @@ __all__ = [
     "ACTIVE_MAINTENANCE_STATUSES", "CLOSED_STATUSES", "COMPONENT_STATUSES", "IMPACTS", "INCIDENT_STATUSES",
     "MAINTENANCE_STATUSES", "OPEN_INCIDENT_STATUSES", "REVIEW_SECTIONS", "REVIEW_STATES", "ROLES", "VISIBILITIES",
     "ActionItem", "ApiToken", "AuditEntry", "ClockNotice", "Component", "ComponentGroup", "ComponentStatusChange",
-    "Delivery", "Incident", "IncidentComponent", "IncidentReview", "IncidentTemplate", "IncidentUpdate",
+    "Delivery", "DeliveryBreaker", "Incident", "IncidentComponent", "IncidentReview", "IncidentTemplate",
+    "IncidentUpdate",
     "NotificationEvent", "Problem", "Site", "SlaTarget", "Subscriber", "SubscriberComponent", "UpdateCadence", "User",
     "WorkerHeartbeat",
 ]

@@ -1,7 +1,7 @@
 """The outbox: events written in the publisher's transaction, expanded into one delivery per subscriber."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,6 +25,7 @@ class NotificationEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expand_cursor: Mapped[int] = mapped_column(Integer, default=0)  # last subscriber id expanded
+    expanded_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # deliveries so far
     expanded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
 
 
@@ -43,11 +44,37 @@ class Delivery(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Copied from the subscriber and event at expansion, so each channel's claim query (``dispatch.claim_due``)
+    # reads one index: the channel's lane, priority (0: leaders' notices and confirmations, 1: bulk), the
+    # delivery's rank within its event (``seq``: a new event's first deliveries come before an old event's
+    # 50,000th) and the incident (one subscriber gets an incident's updates in order).
+    channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    incident_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     __table_args__ = (
         UniqueConstraint("event_id", "subscriber_id", name="uq_delivery_event_subscriber"),
         Index("ix_delivery_due", "state", "next_attempt_at"),
+        Index("ix_delivery_lane", "channel", "state", "priority", "seq"),
     )
+
+
+class DeliveryBreaker(db.Model):
+    """A circuit breaker for one destination (the SMTP relay, the SMS provider, a webhook or chat host),
+    shared by every worker process (``statuspage.breakers``). ``state``: closed, open (deliveries to it are
+    held until ``retry_at`` without being attempted) or half_open (one worker's probe is in flight)."""
+
+    __tablename__ = "delivery_breaker"
+
+    destination: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="closed")
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive timeouts / connection failures
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    probe_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class WorkerHeartbeat(db.Model):

@@ -1,6 +1,7 @@
 """Who was not reached, and why: dead and retrying deliveries with their reason, subscriber and event; retry
 and discard (``domain.deliveries``, audited); the outbox at a glance (deliveries
-per state, events waiting for expansion, the workers' last heartbeats).
+per state, events waiting for expansion, the workers' last heartbeats, destinations whose circuit breaker is
+open).
 """
 import math
 
@@ -8,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func
 
+from ...breakers import open_breakers
 from ...domain import deliveries
 from ...domain.recording import DomainError
 from ...domain.subscriptions import display_target
@@ -48,7 +50,8 @@ def deliveries_list():
                                     .limit(10)).all()
     return render_template("admin/deliveries.html", rows=rows, show=show, shows=SHOWS, total=total, page=page,
                            pages=max(math.ceil(total / PAGE_SIZE), 1), counts=deliveries.delivery_counts(),
-                           waiting=waiting, heartbeats=heartbeats, display_target=display_target)
+                           waiting=waiting, heartbeats=heartbeats, display_target=display_target,
+                           breakers=open_breakers())
 
 
 def _act(delivery_id: int, action, done: str):

@@ -1,0 +1,209 @@
+"""Claiming and recording deliveries (the outbox's second half, see ``statuspage.dispatch``): the claim query
+with its ordering rules, outcomes, backoff, expired leases."""
+import os
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import Integer, and_, bindparam, case, func, select, update
+
+from .domain.recording import SYSTEM, record
+from .extensions import db
+from .models import Delivery, Subscriber
+from .models.columns import UTCDateTime, utcnow
+
+DEFAULTS = {"RETRY_BASE_SECONDS": 15.0, "RETRY_MAX_SECONDS": 3600.0, "MAX_ATTEMPTS": 10,
+            "LEASE_SECONDS": 120.0}
+
+
+def setting(name: str) -> float:
+    """A delivery setting: app config ``name``, else env ``STATUSPAGE_<name>``, else the default."""
+    value = current_app.config.get(name)
+    if value is None:
+        value = os.environ.get(f"STATUSPAGE_{name}") or DEFAULTS[name]
+    return type(DEFAULTS[name])(value)
+
+
+# --- claiming and results --------------------------------------------------------------------------------
+
+def claim_due(worker_name: str, limit: int = 50, lease_seconds: float | None = None,
+              channel: str | None = None) -> list[int]:
+    """Claim up to ``limit`` due deliveries (of ``channel``'s lane, or any) for ``worker_name`` and COMMIT;
+    returns their ids.
+
+    Order: priority first (confirmations and notices to leaders), then each delivery's rank within its event,
+    so events interleave: a new event's first deliveries go out before an old event's 50,000th, and a large
+    fan-out never starves a later one. A delivery is not claimed while the same subscriber has an earlier
+    delivery of the same incident pending or being sent (``_waiting_for_earlier``): updates arrive in order
+    unless the earlier one is dead or discarded.
+
+    On PostgreSQL the due rows are picked with FOR UPDATE SKIP LOCKED, so concurrent workers never claim the
+    same row; the UPDATE re-checks ``state`` so a row claimed meanwhile (SQLite) is not taken twice. (A
+    single UPDATE … WHERE id IN (SELECT … LIMIT … SKIP LOCKED) is not used: PostgreSQL may re-run the
+    subquery and claim more than ``limit`` rows.)
+    """
+    now = utcnow()
+    lease = now + timedelta(seconds=lease_seconds if lease_seconds is not None else setting("LEASE_SECONDS"))
+    due = db.session.scalars(_due_query(channel is not None),
+                             {"now": now, "limit": limit * 2, "channel": channel}).all()
+    if due:
+        waiting = _waiting_for_earlier(due, now)
+        due = [i for i in due if i not in waiting][:limit]
+    claimed = []
+    if due:
+        claimed = db.session.scalars(
+            update(Delivery).where(Delivery.id.in_(due), Delivery.state == "pending")
+            .values(state="claimed", claimed_by=worker_name, lease_expires_at=lease, updated_at=now)
+            .returning(Delivery.id).execution_options(synchronize_session=False)).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+@cache
+def _due_query(by_channel: bool):
+    """The claim SELECT (built once: an ORM statement costs milliseconds to build), read in the order of the
+    lane's index so it stops after ``limit`` rows."""
+    delivery = Delivery.__table__
+    query = (select(delivery.c.id)
+             .where(delivery.c.state == "pending", delivery.c.next_attempt_at <= bindparam("now", type_=UTCDateTime()))
+             .order_by(delivery.c.priority, delivery.c.seq, delivery.c.id)
+             .limit(bindparam("limit", type_=Integer())).with_for_update(skip_locked=True))
+    return query.where(delivery.c.channel == bindparam("channel")) if by_channel else query
+
+
+@cache
+def _earlier_query():
+    """(id, latest retry time of an earlier one) of candidates whose subscriber has an earlier delivery of
+    the same incident still pending or claimed."""
+    delivery, earlier = Delivery.__table__, Delivery.__table__.alias("earlier")
+    return (select(delivery.c.id, func.max(case((earlier.c.state == "pending", earlier.c.next_attempt_at)),
+                                               type_=UTCDateTime()))
+            .select_from(delivery.join(earlier, and_(earlier.c.subscriber_id == delivery.c.subscriber_id,
+                                                     earlier.c.incident_id == delivery.c.incident_id,
+                                                     earlier.c.event_id < delivery.c.event_id,
+                                                     earlier.c.state.in_(("pending", "claimed")))))
+            .where(delivery.c.id.in_(bindparam("ids", expanding=True))).group_by(delivery.c.id))
+
+
+def _waiting_for_earlier(ids: list[int], now: datetime) -> set[int]:
+    """Which of ``ids`` must wait for an earlier delivery to the same subscriber. One whose earlier delivery
+    waits for a retry later is put off until just after it (so it leaves the head of the queue); one whose
+    earlier delivery is being sent or due now stays due and is simply not claimed this time."""
+    rows = db.session.execute(_earlier_query(), {"ids": ids}).all()
+    later = {}
+    for delivery_id, retry_at in rows:
+        if retry_at is not None and retry_at > now:
+            later.setdefault(retry_at + timedelta(milliseconds=100), []).append(delivery_id)
+    for until, put_off in later.items():
+        db.session.execute(update(Delivery).where(Delivery.id.in_(put_off)).values(next_attempt_at=until)
+                           .execution_options(synchronize_session=False))
+    return {delivery_id for delivery_id, _ in rows}
+
+
+def fill_lanes() -> int:
+    """Give rows written without a channel (older code, hand-made rows) their subscriber's channel."""
+    channel = select(Subscriber.channel).where(Subscriber.id == Delivery.subscriber_id).scalar_subquery()
+    filled = db.session.execute(update(Delivery).where(Delivery.channel.is_(None), Delivery.state == "pending")
+                                .values(channel=channel).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return filled
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Full jitter: uniform between 0 and min(max, base * 2^(attempts-1))."""
+    ceiling = min(setting("RETRY_MAX_SECONDS"), setting("RETRY_BASE_SECONDS") * 2 ** max(attempts - 1, 0))
+    return random.uniform(0, ceiling)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed delivery. ``blame_target``: the address itself is bad (404, invalid
+    number), so the subscriber is disabled as well."""
+
+    delivery_id: int
+    sent: bool
+    reason: str = ""
+    permanent: bool = False
+    blame_target: bool = False
+    skipped: bool = False  # not attempted (subscriber disabled meanwhile): discarded
+    held_until: datetime | None = None  # not attempted (its destination's breaker is open): pending again then
+    destination: str = ""  # where it was sent (statuspage.breakers), "" when unknown
+    unreachable: bool = False  # a timeout or connection failure: counts towards the destination's breaker
+
+
+def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
+    """Record outcomes in one transaction. A row this worker no longer holds (its lease expired and it was
+    claimed again, or given up as dead) is only updated when it was sent: a message that went out is recorded
+    as sent, whatever the row said meanwhile."""
+    now = utcnow()
+    max_attempts = int(setting("MAX_ATTEMPTS"))
+    # One query for the whole batch; the loop below then finds every row in the identity map.
+    loaded = {d.id: d for d in db.session.scalars(
+        select(Delivery).where(Delivery.id.in_([o.delivery_id for o in outcomes])))}
+    for outcome in outcomes:
+        delivery = loaded.get(outcome.delivery_id)
+        if delivery is None:
+            continue
+        if outcome.sent:
+            if delivery.state != "sent":
+                delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
+                # The lease ends; claimed_by keeps which worker sent it (operators trace duplicates by it).
+                delivery.claimed_by, delivery.lease_expires_at = worker_name, None
+                delivery.attempts += 1
+            continue
+        if delivery.state != "claimed" or delivery.claimed_by != worker_name:
+            continue
+        delivery.lease_expires_at = delivery.claimed_by = None
+        if outcome.held_until is not None:  # not the subscriber's failure: no attempt counted
+            delivery.state, delivery.next_attempt_at = "pending", outcome.held_until
+            delivery.last_error = outcome.reason[:2000] or delivery.last_error
+            continue
+        delivery.last_error = outcome.reason[:2000]
+        if outcome.skipped:
+            delivery.state = "discarded"
+            continue
+        delivery.attempts += 1
+        if outcome.permanent or delivery.attempts >= max_attempts:
+            delivery.state = "dead"
+            if not outcome.permanent:
+                delivery.last_error = f"gave up after {delivery.attempts} attempts: {outcome.reason}"[:2000]
+            if outcome.blame_target:
+                flag_subscriber(delivery.subscriber_id, outcome.reason)
+        else:
+            delivery.state = "pending"
+            delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
+    db.session.commit()
+
+
+def release_expired_leases(now: datetime | None = None) -> int:
+    """Claimed deliveries whose lease ran out (their worker died or hung) go back to pending; each such
+    expiry counts as an attempt so a message that kills workers ends up dead instead of looping."""
+    now = now or utcnow()
+    max_attempts = int(setting("MAX_ATTEMPTS"))
+    expired = (Delivery.state == "claimed", Delivery.lease_expires_at < now)
+    reason = "the worker holding it stopped before recording a result (lease expired)"
+    db.session.execute(update(Delivery).where(*expired, Delivery.attempts + 1 >= max_attempts)
+                       .values(state="dead", attempts=Delivery.attempts + 1, claimed_by=None,
+                               lease_expires_at=None, last_error=reason, updated_at=now)
+                       .execution_options(synchronize_session=False))
+    released = db.session.execute(
+        update(Delivery).where(*expired)
+        .values(state="pending", attempts=Delivery.attempts + 1, claimed_by=None, lease_expires_at=None,
+                next_attempt_at=Delivery.lease_expires_at, last_error=reason, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return released
+
+
+def flag_subscriber(subscriber_id: int, reason: str) -> None:
+    """Disable a subscriber whose target refused permanently (404, 410, invalid number), audited."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.disabled_at is not None:
+        return
+    subscriber.disabled_at = utcnow()
+    subscriber.disabled_reason = f"delivery failed permanently: {reason}"[:500]
+    record(SYSTEM, "subscriber.disable", "subscriber", subscriber.id, f"{subscriber.channel} subscriber",
+           before={"disabled_at": None}, after={"disabled_at": subscriber.disabled_at,
+                                                "disabled_reason": subscriber.disabled_reason})

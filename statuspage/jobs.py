@@ -1,0 +1,148 @@
+"""What the worker sends: a Job (everything one send needs, no database access), the real sender, and the
+outcome of one attempt (``attempt``), including one held back by an open circuit breaker."""
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from . import dispatch
+from .breakers import destination, held_reason, looks_unreachable
+from .dispatch import Outcome
+from .extensions import db
+from .models import Delivery, NotificationEvent, Subscriber
+from .notifications import EventContexts
+
+log = logging.getLogger("statuspage.worker")
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notifications"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One message to one target, with everything a sender needs (no database access)."""
+
+    delivery_id: int
+    kind: str
+    channel: str
+    target: str
+    context: dict
+    idempotency_key: str
+    secret: str
+    destination: str = ""  # the breaker it counts for (statuspage.breakers.destination)
+    probe: bool = False  # the half-open breaker's one test delivery: sent even though the breaker is open
+    event_key: tuple | None = None  # (event id, created): deliveries of one event share a render per audience
+
+
+class DeliveryFailed(Exception):
+    """A sender's failure: ``permanent`` means retrying cannot help; ``blame_target`` that the address
+    itself is bad (the subscriber gets disabled); ``unreachable`` that the destination did not answer (a
+    timeout, a refused connection: counts towards its circuit breaker)."""
+
+    def __init__(self, reason: str, permanent: bool = False, blame_target: bool | None = None,
+                 unreachable: bool | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.blame_target = permanent if blame_target is None else blame_target
+        self.unreachable = (not permanent and looks_unreachable(reason)) if unreachable is None else unreachable
+
+
+class NotifierSender:
+    """The real sender: ``notifiers.render`` then ``notifiers.send`` with this installation's settings."""
+
+    def __init__(self, config):
+        self.smtp_url = config.get("SMTP_URL", "")
+        self.sms_url = config.get("SMS_URL", "")
+        self.allow_loopback = bool(config.get("ALLOW_LOOPBACK_WEBHOOKS"))
+        self.timeouts = config.get("SEND_TIMEOUTS") or {}  # {channel: (connect, read)} (statuspage.config)
+
+    @staticmethod
+    def warm() -> None:
+        """Load the transports and Apprise's plugin table now (about a second), not on an incident's first notice."""
+        from apprise import Apprise
+
+        import notifiers.render  # noqa: F401
+        import notifiers.send  # noqa: F401
+
+        Apprise.instantiate("json://127.0.0.1/")
+
+    def __call__(self, job: Job) -> None:
+        from notifiers.render_once import render_for
+        from notifiers.send import SendConfig, TransportError, send
+
+        try:
+            message = render_for(job.kind, job.channel, job.context, TEMPLATE_DIR, event_key=job.event_key)
+        except Exception as exc:  # a template bug is ours, not the subscriber's: dead, subscriber kept
+            raise DeliveryFailed(f"could not render {job.kind} for {job.channel}: {exc}", permanent=True,
+                                 blame_target=False) from exc
+        connect, read = self.timeouts.get(job.channel, (3.0, 8.0))
+        config = SendConfig(smtp_url=self.smtp_url, sms_url=self.sms_url,
+                            allow_loopback_webhooks=self.allow_loopback, webhook_secret=job.secret,
+                            idempotency_key=job.idempotency_key, timeout=read, connect_timeout=connect)
+        try:
+            send(message, job.target, config)
+        except TransportError as exc:
+            raise DeliveryFailed(str(getattr(exc, "reason", exc)), permanent=bool(exc.permanent)) from exc
+
+
+def attempt(sender, job: Job, hold=None) -> Outcome:
+    """Send one job and say what happened; never raises. ``hold(destination)`` says until when its breaker
+    holds deliveries (checked again here: the breaker may have opened while this job waited for a thread)."""
+    until = hold(job.destination) if hold is not None and job.destination and not job.probe else None
+    if until is not None:
+        return held(job, until)
+    try:
+        sender(job)
+    except DeliveryFailed as exc:
+        return Outcome(job.delivery_id, sent=False, reason=exc.reason, permanent=exc.permanent,
+                       blame_target=exc.blame_target, destination=job.destination, unreachable=exc.unreachable)
+    except Exception as exc:  # anything unexpected is treated as transient and retried with backoff
+        reason = f"{type(exc).__name__}: {exc}"
+        return Outcome(job.delivery_id, sent=False, reason=reason, destination=job.destination,
+                       unreachable=isinstance(exc, OSError) or looks_unreachable(reason))
+    return Outcome(job.delivery_id, sent=True, destination=job.destination)
+
+
+def held(job: Job, until) -> Outcome:
+    """Not attempted: the destination's breaker is open. Pending again at ``until``, no attempt counted."""
+    return Outcome(job.delivery_id, sent=False, held_until=until, destination=job.destination,
+                   reason=held_reason(job.destination))
+
+
+def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[list[Job], list[Outcome]]:
+    """Jobs for claimed deliveries, and outcomes known without sending: deliveries to subscribers disabled
+    meanwhile are skipped; a channel this installation cannot send on is a permanent failure with the setting
+    to fix; a delivery whose context cannot be built fails alone (retried as usual), so one bad row never
+    holds back the rest of the batch until the leases expire."""
+    rows = db.session.execute(
+        select(Delivery.id, NotificationEvent, Subscriber)
+        .join(NotificationEvent, NotificationEvent.id == Delivery.event_id)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
+    contexts = contexts or EventContexts()
+    jobs, known = [], []
+    for delivery_id, event, subscriber in rows:
+        if subscriber.disabled_at is not None:
+            known.append(Outcome(delivery_id, sent=False, skipped=True,
+                                 reason=f"subscriber disabled: {subscriber.disabled_reason or ''}"))
+            continue
+        unavailable = dispatch.unavailable_reason(subscriber.channel)
+        if unavailable:
+            known.append(Outcome(delivery_id, sent=False, reason=unavailable, permanent=True))
+            continue
+        kind = event.kind
+        try:
+            context = contexts.for_subscriber(event, subscriber)
+        except Exception as exc:  # a bad record is this delivery's failure, not the batch's
+            reason = f"could not prepare {kind}: {type(exc).__name__}: {exc}"
+            db.session.rollback()  # a failed query must not poison the reads of the rows after it
+            log.exception("could not build the context of delivery %s", delivery_id)
+            known.append(Outcome(delivery_id, sent=False, reason=reason))
+            continue
+        jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target, context,
+                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or "",
+                        destination(subscriber.channel, subscriber.target, current_app.config),
+                        event_key=(event.id, event.created_at)))
+    db.session.commit()
+    return jobs, known

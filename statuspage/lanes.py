@@ -1,0 +1,130 @@
+"""Bulkheads: each channel (email, SMS, chat, webhook) has its own lane in the worker, with its own sending
+threads and its own claim query (``dispatch.claim_due(channel=...)``). A relay that accepts and never answers
+fills only the email lane: webhooks, chat and SMS keep their threads and keep being claimed.
+
+Inside a lane, destinations share the threads fairly: a free thread takes the next job of the destination
+with the fewest sends running (ties: the one served least recently), so a webhook host that times out holds
+at most its share of the lane's threads while another host's deliveries keep flowing; with one destination
+(a benchmark sink, the SMTP relay) every thread serves it.
+
+A lane holds at most ``capacity`` claimed deliveries (queued or sending; the rest stay in the database for any
+worker) and asks for more once a thread's worth is free, so claims stay batched. Results are collected as
+sends finish. Only the worker's main thread touches the database; lane threads only send.
+"""
+import itertools
+import threading
+import time
+from collections import Counter, deque
+
+CHANNELS = ("email", "sms", "chat", "webhook")
+
+
+def wait_any(lanes, wake: threading.Event, timeout: float, gather: float = 0.05) -> None:
+    """Sleep until some lane's send finishes (at most ``timeout`` seconds), then up to ``gather`` seconds more
+    until some lane is ``ready``, so results are recorded in batches rather than one transaction each."""
+    wake.wait(timeout)
+    wake.clear()
+    deadline = time.monotonic() + gather
+    while not any(lane.ready() for lane in lanes) and time.monotonic() < deadline:
+        wake.wait(0.005)
+        wake.clear()
+
+
+def channel_threads(spec: str, default: int) -> dict[str, int]:
+    """Threads per channel from ``"email=8,sms=2"`` (a channel not named gets ``default``)."""
+    threads = dict.fromkeys(CHANNELS, default)
+    for part in (spec or "").split(","):
+        name, _, number = part.partition("=")
+        name = name.strip().lower()
+        if name in threads and number.strip().isdigit() and int(number) > 0:
+            threads[name] = min(int(number), 128)
+    return threads
+
+
+class Lane:
+    def __init__(self, channel: str, threads: int, capacity: int, wake: threading.Event):
+        self.channel, self.threads = channel, threads
+        self.capacity = max(capacity, threads)
+        self.wake = wake  # set whenever a send finishes (the main loop sleeps on it)
+        self.cond = threading.Condition()
+        self.queues: dict[str, deque] = {}
+        self.running: Counter = Counter()
+        self.served: dict[str, int] = {}
+        self.results: list = []
+        self.held = 0  # claimed and not yet collected
+        self.closing = False
+        self.idle_until = 0.0  # (monotonic) no claim before: the last one found nothing due
+        self.workers: list[threading.Thread] = []
+        self._tick = itertools.count()
+
+    @property
+    def in_flight(self) -> bool:
+        return self.held > 0
+
+    def free(self) -> int:
+        return self.capacity - self.held
+
+    def wants_more(self) -> bool:
+        """Claim when half the lane is free (or it is idle): claims stay batched, threads stay busy."""
+        return not self.held or self.free() >= self.capacity // 2
+
+    def ready(self) -> bool:
+        """Worth recording: half the lane has finished, or all of it."""
+        with self.cond:
+            finished = len(self.results)
+        return finished > 0 and (finished >= self.capacity // 2 or finished == self.held)
+
+    def submit(self, items: list) -> None:
+        """Queue ``(destination, fn, args)`` items all at once, so a free thread chooses among all of them (one
+        by one, the first items' destination would take every idle thread before the others were queued)."""
+        with self.cond:
+            for destination, fn, args in items:
+                self.queues.setdefault(destination, deque()).append((fn, args))
+            self.held += len(items)
+            while len(self.workers) < min(self.threads, self.held):  # threads start as work first arrives
+                worker = threading.Thread(target=self._run, name=f"send-{self.channel}-{len(self.workers)}",
+                                          daemon=True)
+                self.workers.append(worker)
+                worker.start()
+            self.cond.notify_all()
+
+    def _take(self):
+        destination = min(self.queues, key=lambda d: (self.running.get(d, 0), self.served.get(d, -1)))
+        queue = self.queues[destination]
+        item = queue.popleft()
+        if not queue:
+            del self.queues[destination]
+        self.running[destination] += 1
+        self.served[destination] = next(self._tick)
+        return destination, item
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while not self.queues and not self.closing:
+                    self.cond.wait()
+                if not self.queues:
+                    return
+                destination, (fn, args) = self._take()
+            result = None
+            try:
+                result = fn(*args)
+            finally:  # (a send that raised leaves its delivery claimed until its lease runs out)
+                with self.cond:
+                    self.running[destination] -= 1
+                    self.results.append(result)
+                self.wake.set()
+
+    def done(self) -> list:
+        """Results of the sends finished since the last call."""
+        with self.cond:
+            results, self.results = self.results, []
+            self.held -= len(results)
+        return [result for result in results if result is not None]
+
+    def shutdown(self) -> None:
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
+        for worker in self.workers:
+            worker.join()
