@@ -288,10 +288,12 @@ def document() -> dict:
     """The whole OpenAPI 3.1 document; each resource path appears with and without ``.json``. The page id is
     this site's: the only value the server accepts."""
     from ..models import Site
+    from . import openapi_practice  # late: it builds on this module
     from .v1 import subscribers  # late: a v1 module may import this module's builders
 
     resources = (incident_paths() | component_paths()
-                 | (getattr(subscribers, "OPENAPI_PATHS", None) or subscriber_paths()))
+                 | (getattr(subscribers, "OPENAPI_PATHS", None) or subscriber_paths())
+                 | openapi_practice.practice_paths())
     page = param("page_id", schema={"type": "string", "enum": [Site.get().page_id]},
                  description="This site's page id.")
     paths = {}
@@ -309,7 +311,8 @@ def document() -> dict:
         "security": [{"OAuth": []}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS | SUBSCRIBER_SCHEMAS | getattr(subscribers, "OPENAPI_SCHEMAS", {}),
+            "schemas": (SCHEMAS | SUBSCRIBER_SCHEMAS | getattr(subscribers, "OPENAPI_SCHEMAS", {})
+                        | openapi_practice.SCHEMAS),
             "responses": {f"E{code}": {"description": text,
                                        "content": {"application/json": {"schema": ref("Error")}}}
                           for code, text in ERRORS.items()},

@@ -33,4 +33,4 @@ def route(rule: str, **options):
     return decorator
 
 
-from . import auth, components, groups, incidents, subscribers  # noqa: E402,F401
+from . import auth, components, groups, incidents, practice, problems, reviews, subscribers  # noqa: E402,F401
