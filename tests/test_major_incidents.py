@@ -244,3 +244,27 @@ def test_a_flagged_major_incident_of_low_priority_follows_p2s_cadence(app):
 def test_only_an_admin_changes_the_cadence(app, client, login):
     login("manager")
     assert client.post("/admin/settings/cadence", data={"p1_update": "5"}).status_code == 403
+
+
+def test_a_leader_hears_of_a_new_p1_once_whichever_immediate_notices_they_chose(app):
+    leader("all@example.com", "all")
+    leader("p12@example.com", "major")
+    subscribe("email", "staff@example.com", audience="internal", confirmed=True)
+    incident = open_incident(SYSTEM, name="Payments down", body="Card payments fail.", **P[1])
+    [opened], [major] = events("incident.opened"), events("incident.major")
+    assert recipients(major) == ["all@example.com", "p12@example.com"]
+    assert recipients(opened) == ["staff@example.com"]  # the leaders were told by the major-incident notice
+    update = post_update(SYSTEM, incident.id, status="identified", body="A bad deploy.")
+    identified = db.session.scalars(select(NotificationEvent).where(NotificationEvent.update_id == update.id)).one()
+    assert recipients(identified) == ["all@example.com", "p12@example.com", "staff@example.com"]
+
+
+def test_an_internal_only_incident_owes_no_public_update(app, client, login):
+    hidden = open_incident(SYSTEM, name="Build farm slow", body="", visibility="internal", **P[2])
+    shown = open_incident(SYSTEM, name="Search slow", body="", **P[2])
+    assert leadership.next_update_due(hidden) is None
+    assert leadership.next_update_due(shown) == shown.started_at + timedelta(minutes=60)
+    login("manager")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert page.count("next public update") == 1
+    assert "next public update" not in client.get(f"/admin/incidents/{hidden.id}").get_data(as_text=True)
