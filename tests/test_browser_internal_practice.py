@@ -1,5 +1,6 @@
 """/internal in Chromium with the incident manager's practice on it: the SLA timer card, the latest executive
-summary and a known error's workaround, read by a viewer; 0 axe violations in light and dark."""
+summary and a known error's workaround, read by a viewer; and the admin's "Targets per priority" page. 0 axe
+violations in light and dark."""
 import re
 from datetime import timedelta
 
@@ -65,3 +66,22 @@ def test_anonymous_readers_of_internal_are_sent_to_sign_in(page, live_server, ma
     page.goto(f"{live_server.url}/internal")
     assert "/login" in page.url
     assert "Ask customers to pay" not in page.content()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_targets_per_priority_page_passes_axe(page, live_server, make_user, axe, scheme):
+    make_user("admin@example.com", "admin", PASSWORD)
+    page.emulate_media(color_scheme=scheme)
+    sign_in(page, live_server, "admin@example.com", "/admin/settings/targets")
+    page.get_by_label("P1 Critical: public update every (minutes)").fill("15")
+    page.get_by_role("button", name="Save targets").click()
+    assert page.get_by_text("Targets saved.").is_visible()
+    assert page.get_by_label("P1 Critical: public update every (minutes)").input_value() == "15"
+    assert page.get_by_label("P1 Critical: time to acknowledge (minutes)").input_value() == "15"
+    axe(page)
+
+
+def test_the_targets_page_fits_a_phone(phone_page, live_server, make_user):
+    make_user("admin@example.com", "admin", PASSWORD)
+    sign_in(phone_page, live_server, "admin@example.com", "/admin/settings/targets")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375

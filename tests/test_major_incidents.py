@@ -223,15 +223,15 @@ def test_two_clocks_racing_send_each_notice_once(app):
 def test_an_admin_sets_the_cadence_next_to_the_sla_targets_and_the_countdown_follows(app, client, login):
     incident = open_incident(SYSTEM, name="Payments down", body="", **P[2])
     login("admin")
-    assert b"update cadence" in client.get("/admin/settings/sla").data
+    assert b"Executive summary every" in client.get("/admin/settings/targets").data
     fields = {f"p{p}_{k}": "" for p in range(1, 6) for k in ("update", "summary")}
-    response = client.post("/admin/settings/cadence", data=fields | {"p1_update": "15", "p1_summary": "30",
+    response = client.post("/admin/settings/targets", data=fields | {"p1_update": "15", "p1_summary": "30",
                                                                       "p2_update": "45"})
     assert response.status_code == 302
     db.session.expire_all()
     incident = db.session.get(Incident, incident.id)
     assert leadership.next_update_due(incident) == incident.started_at + timedelta(minutes=45)
-    refused = client.post("/admin/settings/cadence", data=fields | {"p1_update": "two"})
+    refused = client.post("/admin/settings/targets", data=fields | {"p1_update": "two"})
     assert refused.status_code == 422 and b"whole number of minutes" in refused.data
 
 
@@ -243,7 +243,7 @@ def test_a_flagged_major_incident_of_low_priority_follows_p2s_cadence(app):
 
 def test_only_an_admin_changes_the_cadence(app, client, login):
     login("manager")
-    assert client.post("/admin/settings/cadence", data={"p1_update": "5"}).status_code == 403
+    assert client.post("/admin/settings/targets", data={"p1_update": "5"}).status_code == 403
 
 
 def test_a_leader_hears_of_a_new_p1_once_whichever_immediate_notices_they_chose(app):

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from statuspage.domain import cadence, sla
 from statuspage.domain import incidents as incident_rules
-from statuspage.domain import sla
 from statuspage.domain.recording import SYSTEM, DomainError
 from statuspage.extensions import db
 from statuspage.models import AuditEntry, Site
@@ -108,17 +108,29 @@ def test_bad_targets_are_refused_with_the_reason(app, values, message):
 
 def test_the_targets_page_is_for_admins_and_shows_errors_on_the_field(client, login):
     login("manager")
-    assert client.get("/admin/settings/sla").status_code == 403
+    assert client.get("/admin/settings/targets").status_code == 403
     login("admin")
-    page = client.get("/admin/settings/sla").get_data(as_text=True)
-    assert "Time to acknowledge" in page and 'value="15"' in page
+    page = client.get("/admin/settings/targets").get_data(as_text=True)
+    assert "Time to acknowledge" in page and 'value="15"' in page and "Public update every" in page
     form = {f"p{p}_acknowledge": a or "" for p, (a, _) in sla.DEFAULT_TARGETS.items()}
     form |= {f"p{p}_resolve": r or "" for p, (_, r) in sla.DEFAULT_TARGETS.items()}
-    bad = client.post("/admin/settings/sla", data=form | {"p2_resolve": "10"})
+    bad = client.post("/admin/settings/targets", data=form | {"p2_resolve": "10"})
     assert bad.status_code == 422 and "cannot be shorter" in bad.get_data(as_text=True)
-    good = client.post("/admin/settings/sla", data=form | {"p1_acknowledge": "5"})
+    good = client.post("/admin/settings/targets", data=form | {"p1_acknowledge": "5"})
     assert good.status_code == 302
     assert sla.targets()[1] == (5, 240)
+    assert cadence.cadences()[1] == (20, 30)  # boxes left out of the post keep their values
+
+
+def test_both_tables_save_in_one_transaction_and_the_old_pages_lead_to_the_one_page(client, login):
+    login("admin")
+    refused = client.post("/admin/settings/targets", data={"p1_acknowledge": "5", "p1_update": "two"})
+    assert refused.status_code == 422 and "whole number of minutes" in refused.get_data(as_text=True)
+    assert sla.targets()[1] == (15, 240)  # the good box was not saved without the other table
+    for old in ("/admin/settings/sla", "/admin/settings/cadence"):
+        moved = client.get(old)
+        assert moved.status_code == 301 and moved.headers["Location"].endswith("/admin/settings/targets")
+        assert client.post(old, data={"p1_update": "15"}).status_code == 308
 
 
 def test_timers_show_on_internal_and_the_console_but_never_publicly(client, login, web):

@@ -6,7 +6,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Each module adds its routes to ``bp``; importing them here attaches them before registration.
 from . import (  # noqa: E402,F401
     audit,
-    cadence_settings,
     command,
     components,
     dashboard,
@@ -14,10 +13,10 @@ from . import (  # noqa: E402,F401
     incidents,
     maintenance,
     major,
+    priority_targets,
     problems,
     reviews,
     settings,
-    sla_settings,
     subscribers,
     templates,
     users,
