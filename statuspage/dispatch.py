@@ -89,6 +89,8 @@ def audience_filter(event: NotificationEvent, incident: Incident | None):
         clauses.append(Subscriber.audience == "internal")
     if incident is not None:
         clauses.append(leadership_audience.regular(incident))
+        if isinstance(event.payload, dict) and event.payload.get("except_leaders"):  # told by incident.major
+            clauses.append(leadership_audience.not_leaders(incident))
         component_ids = select(IncidentComponent.component_id).where(
             IncidentComponent.incident_id == incident.id)
         if db.session.execute(component_ids.limit(1)).first() is not None:

@@ -238,6 +238,15 @@ def axe():
     return check
 
 
+def browser_sign_in(page, live_server, email: str, password: str, then: str) -> None:
+    """Sign in through the form in Chromium and land on ``then``."""
+    page.goto(f"{live_server.url}/login?next={then}")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}{then}")
+
+
 @pytest.fixture
 def make_user(app):
     """``make_user(email, role, password)`` creates an active user with a hashed password."""

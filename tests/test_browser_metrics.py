@@ -3,6 +3,7 @@ sideways scrolling on a 375 px phone, and taking command from the dashboard in o
 from datetime import timedelta
 
 import pytest
+from conftest import browser_sign_in
 
 from statuspage.domain import command
 from statuspage.domain import components as components_domain
@@ -28,11 +29,7 @@ def history(app):
 
 
 def sign_in(page, live_server, email, then):
-    page.goto(f"{live_server.url}/login?next={then}")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}{then}")
+    browser_sign_in(page, live_server, email, PASSWORD, then)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

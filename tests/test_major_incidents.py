@@ -223,15 +223,15 @@ def test_two_clocks_racing_send_each_notice_once(app):
 def test_an_admin_sets_the_cadence_next_to_the_sla_targets_and_the_countdown_follows(app, client, login):
     incident = open_incident(SYSTEM, name="Payments down", body="", **P[2])
     login("admin")
-    assert b"update cadence" in client.get("/admin/settings/sla").data
+    assert b"Executive summary every" in client.get("/admin/settings/targets").data
     fields = {f"p{p}_{k}": "" for p in range(1, 6) for k in ("update", "summary")}
-    response = client.post("/admin/settings/cadence", data=fields | {"p1_update": "15", "p1_summary": "30",
+    response = client.post("/admin/settings/targets", data=fields | {"p1_update": "15", "p1_summary": "30",
                                                                       "p2_update": "45"})
     assert response.status_code == 302
     db.session.expire_all()
     incident = db.session.get(Incident, incident.id)
     assert leadership.next_update_due(incident) == incident.started_at + timedelta(minutes=45)
-    refused = client.post("/admin/settings/cadence", data=fields | {"p1_update": "two"})
+    refused = client.post("/admin/settings/targets", data=fields | {"p1_update": "two"})
     assert refused.status_code == 422 and b"whole number of minutes" in refused.data
 
 
@@ -243,4 +243,28 @@ def test_a_flagged_major_incident_of_low_priority_follows_p2s_cadence(app):
 
 def test_only_an_admin_changes_the_cadence(app, client, login):
     login("manager")
-    assert client.post("/admin/settings/cadence", data={"p1_update": "5"}).status_code == 403
+    assert client.post("/admin/settings/targets", data={"p1_update": "5"}).status_code == 403
+
+
+def test_a_leader_hears_of_a_new_p1_once_whichever_immediate_notices_they_chose(app):
+    leader("all@example.com", "all")
+    leader("p12@example.com", "major")
+    subscribe("email", "staff@example.com", audience="internal", confirmed=True)
+    incident = open_incident(SYSTEM, name="Payments down", body="Card payments fail.", **P[1])
+    [opened], [major] = events("incident.opened"), events("incident.major")
+    assert recipients(major) == ["all@example.com", "p12@example.com"]
+    assert recipients(opened) == ["staff@example.com"]  # the leaders were told by the major-incident notice
+    update = post_update(SYSTEM, incident.id, status="identified", body="A bad deploy.")
+    identified = db.session.scalars(select(NotificationEvent).where(NotificationEvent.update_id == update.id)).one()
+    assert recipients(identified) == ["all@example.com", "p12@example.com", "staff@example.com"]
+
+
+def test_an_internal_only_incident_owes_no_public_update(app, client, login):
+    hidden = open_incident(SYSTEM, name="Build farm slow", body="", visibility="internal", **P[2])
+    shown = open_incident(SYSTEM, name="Search slow", body="", **P[2])
+    assert leadership.next_update_due(hidden) is None
+    assert leadership.next_update_due(shown) == shown.started_at + timedelta(minutes=60)
+    login("manager")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert page.count("next public update") == 1
+    assert "next public update" not in client.get(f"/admin/incidents/{hidden.id}").get_data(as_text=True)

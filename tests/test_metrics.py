@@ -1,12 +1,15 @@
 """Every metric on a small history whose answers are worked out by hand below; the page and the CSV agree.
 
-The history (site zone UTC, period 1 October to 30 November 2026, "now" 1 December 00:00):
-- I1 P1 on API (major outage), 10 Oct 10:00: acknowledged +10 min, mitigated +30 min, resolved +2 h.
-- I2 P2 on API (partial outage), 5 Nov 08:00: acknowledged +40 min (target 30: breached), mitigated +1 h,
+The history (site zone UTC) lies in the last two whole months before now that together have 61 days (a month
+of 31 days and one of 30, say October and November: M1 and M2); "now" is 00:00 on the 1st of the month after
+M2 (M3), and the month before M1 is M0. Dates are derived from today so the history never ages; the answers
+below hold for any such pair.
+- I1 P1 on API (major outage), M1 10th 10:00: acknowledged +10 min, mitigated +30 min, resolved +2 h.
+- I2 P2 on API (partial outage), M2 5th 08:00: acknowledged +40 min (target 30: breached), mitigated +1 h,
   resolved +6 h, reopened +6 h 30, resolved again +7 h.
-- I3 P3 on DB (degraded), 20 Nov 12:00: never acknowledged, still open (acknowledge target 4 h: breached).
-- I4 no priority on DB (major outage), 25 Nov 00:00: acknowledged +5 min, resolved +1 h.
-- I0 P1, 15 Sep: before the period, counted nowhere.
+- I3 P3 on DB (degraded), M2 20th 12:00: never acknowledged, still open (acknowledge target 4 h: breached).
+- I4 no priority on DB (major outage), M2 25th 00:00: acknowledged +5 min, resolved +1 h.
+- I0 P1, M0 15th: before the period, counted nowhere.
 """
 import csv
 import io
@@ -21,14 +24,32 @@ from statuspage.domain.recording import SYSTEM
 from statuspage.extensions import db
 from statuspage.models import ActionItem, Component, Incident
 
-NOW = datetime(2026, 12, 1, tzinfo=UTC)
-PERIOD = metrics.Filters(date(2026, 10, 1), date(2026, 11, 30), "UTC")
+
+def _months() -> list[date]:
+    """The 1st of M0, M1, M2 and M3 (see above), M1 and M2 the latest two whole months of 61 days together."""
+    def before(first: date) -> date:
+        return (first - timedelta(days=1)).replace(day=1)
+
+    m3 = datetime.now(UTC).date().replace(day=1)
+    while (m3 - before(before(m3))).days != 61:
+        m3 = before(m3)
+    m2 = before(m3)
+    return [before(before(m2)), before(m2), m2, m3]
+
+
+MONTHS = _months()
+NOW = datetime(MONTHS[3].year, MONTHS[3].month, 1, tzinfo=UTC)
+PERIOD = metrics.Filters(MONTHS[1], MONTHS[3] - timedelta(days=1), "UTC")
+M1, M2 = f"{MONTHS[1]:%Y-%m}", f"{MONTHS[2]:%Y-%m}"
+QUERY = f"start={PERIOD.start}&end={PERIOD.end}"
 MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 
 
 def at(month, day, hour=0):
-    return datetime(2026, month, day, hour, tzinfo=UTC)
+    """``month`` 0..3 is M0..M3."""
+    first = MONTHS[month]
+    return datetime(first.year, first.month, day, hour, tzinfo=UTC)
 
 
 def set_times(incident, **times):
@@ -42,19 +63,19 @@ def history(app):
     api = component_rules.create_component(SYSTEM, name="API")
     dbase = component_rules.create_component(SYSTEM, name="DB")
     for component in (api, dbase):
-        db.session.get(Component, component.id).created_at = at(9, 1)
+        db.session.get(Component, component.id).created_at = at(0, 1)
     db.session.commit()
 
-    i0 = incident_rules.open_incident(SYSTEM, name="I0", itil_impact=1, itil_urgency=1, at=at(9, 15, 9))
-    incident_rules.resolve_incident(SYSTEM, i0.id, at=at(9, 15, 10))
+    i0 = incident_rules.open_incident(SYSTEM, name="I0", itil_impact=1, itil_urgency=1, at=at(0, 15, 9))
+    incident_rules.resolve_incident(SYSTEM, i0.id, at=at(0, 15, 10))
 
-    start = at(10, 10, 10)
+    start = at(1, 10, 10)
     i1 = incident_rules.open_incident(SYSTEM, name="I1", itil_impact=1, itil_urgency=1,
                                       components={api.id: "major_outage"}, at=start)
     incident_rules.resolve_incident(SYSTEM, i1.id, at=start + 2 * HOUR)
     set_times(i1, acknowledged_at=start + 10 * MIN, mitigated_at=start + 30 * MIN)
 
-    start = at(11, 5, 8)
+    start = at(2, 5, 8)
     i2 = incident_rules.open_incident(SYSTEM, name="I2", itil_impact=1, itil_urgency=2,
                                       components={api.id: "partial_outage"}, at=start)
     incident_rules.resolve_incident(SYSTEM, i2.id, at=start + 6 * HOUR)
@@ -63,18 +84,18 @@ def history(app):
     set_times(i2, acknowledged_at=start + 40 * MIN, mitigated_at=start + HOUR)
 
     i3 = incident_rules.open_incident(SYSTEM, name="I3", itil_impact=2, itil_urgency=2,
-                                      components={dbase.id: "degraded_performance"}, at=at(11, 20, 12))
+                                      components={dbase.id: "degraded_performance"}, at=at(2, 20, 12))
     set_times(i3, acknowledged_at=None)
 
-    start = at(11, 25)
+    start = at(2, 25)
     i4 = incident_rules.open_incident(SYSTEM, name="I4", components={dbase.id: "major_outage"}, at=start)
     incident_rules.resolve_incident(SYSTEM, i4.id, at=start + HOUR)
     set_times(i4, acknowledged_at=start + 5 * MIN)
 
     db.session.add_all([
-        ActionItem(incident_id=i1.id, title="Alert on certificate expiry", due_date=date(2026, 11, 20)),  # overdue
-        ActionItem(incident_id=i1.id, title="Runbook", due_date=date(2026, 12, 15)),  # not yet due
-        ActionItem(incident_id=i2.id, title="Add a node", due_date=date(2026, 11, 1), done_at=at(11, 2)),  # done
+        ActionItem(incident_id=i1.id, title="Alert on certificate expiry", due_date=at(2, 20).date()),  # overdue
+        ActionItem(incident_id=i1.id, title="Runbook", due_date=at(3, 15).date()),  # not yet due
+        ActionItem(incident_id=i2.id, title="Add a node", due_date=at(2, 1).date(), done_at=at(2, 2)),  # done
     ])
     db.session.commit()
     return {"api": api.id, "db": dbase.id, "i1": i1.id, "i2": i2.id, "i3": i3.id, "i4": i4.id}
@@ -86,8 +107,8 @@ def test_every_metric_matches_the_hand_computed_answer(history):
     assert (m.mtta.minutes, m.mtta.count) == (18.3, 3)  # (10 + 40 + 5) / 3
     assert (m.mttr.minutes, m.mttr.count) == (200.0, 3)  # (120 + 420 + 60) / 3
     assert (m.mttm.minutes, m.mttm.count) == (45.0, 2)  # (30 + 60) / 2
-    assert m.per_month == {"2026-10": {1: 1, 2: 0, 3: 0, 4: 0, 5: 0, 0: 0},
-                           "2026-11": {1: 0, 2: 1, 3: 1, 4: 0, 5: 0, 0: 1}}
+    assert m.per_month == {M1: {1: 1, 2: 0, 3: 0, 4: 0, 5: 0, 0: 0},
+                           M2: {1: 0, 2: 1, 3: 1, 4: 0, 5: 0, 0: 1}}
     assert (m.with_target, m.breached, m.breach_rate) == (3, 2, 66.7)  # I2 late to acknowledge, I3 never
     assert m.reopened == 1
     assert m.overdue_action_items == 1
@@ -109,26 +130,27 @@ def test_filters_by_component_and_priority(history):
     assert (on_db.mttr.minutes, on_db.with_target, on_db.breached) == (60.0, 1, 1)
     p2 = metrics.compute(metrics.Filters(PERIOD.start, PERIOD.end, "UTC", priority=2), NOW)
     assert (p2.incidents, p2.mtta.minutes, p2.reopened, p2.overdue_action_items) == (1, 40.0, 1, 0)
-    november = metrics.compute(metrics.Filters(date(2026, 11, 1), date(2026, 11, 30), "UTC"), NOW)
-    assert november.incidents == 3 and list(november.per_month) == ["2026-11"]
+    m2 = metrics.compute(metrics.Filters(MONTHS[2], PERIOD.end, "UTC"), NOW)
+    assert m2.incidents == 3 and list(m2.per_month) == [M2]
 
 
 def test_the_cost_is_a_fixed_number_of_queries(history, count_queries):
     with count_queries() as few:
         metrics.compute(PERIOD, NOW)
     for n in range(20):
-        incident_rules.open_incident(SYSTEM, name=f"More {n}", itil_impact=2, itil_urgency=1, at=at(11, 10))
+        incident_rules.open_incident(SYSTEM, name=f"More {n}", itil_impact=2, itil_urgency=1, at=at(2, 10))
     with count_queries() as many:
         metrics.compute(PERIOD, NOW)
     assert many.count == few.count <= 6
 
 
 @pytest.mark.parametrize("args, field", [
-    ({"start": "yesterday"}, "start"), ({"start": "2026-11-02", "end": "2026-11-01"}, "end"),
-    ({"priority": "9"}, "priority"), ({"start": "2000-01-01", "end": "2026-01-01"}, "start"),
+    ({"start": "yesterday"}, "start"), ({"start": f"{at(2, 2):%Y-%m-%d}", "end": f"{at(2, 1):%Y-%m-%d}"}, "end"),
+    ({"priority": "9"}, "priority"), ({"start": f"{at(2, 1).year - 4}-01-01", "end": f"{at(2, 1):%Y-%m-%d}"},
+                                      "start"),
 ])
 def test_bad_filters_fall_back_with_a_reason(args, field):
-    filters, errors = metrics.parse_filters(args, "UTC", date(2026, 12, 1))
+    filters, errors = metrics.parse_filters(args, "UTC", datetime.now(UTC).date())
     assert field in errors
     assert (filters.end - filters.start).days <= metrics.MAX_PERIOD_DAYS
 
@@ -143,13 +165,13 @@ def read_csv(client, query: str) -> dict[tuple[str, str], str]:
 
 def test_the_csv_parses_to_the_numbers_on_the_page(client, login, history):
     login("viewer")
-    query = "start=2026-10-01&end=2026-11-30"
+    query = QUERY
     numbers = read_csv(client, query)
     assert numbers[("incidents", "all")] == "4"
     assert numbers[("mean_time_to_acknowledge", "all")] == "18.3"
     assert numbers[("mean_time_to_resolve", "all")] == "200.0"
     assert numbers[("sla_breach_rate", "all")] == "66.7"
-    assert numbers[("incidents", "2026-11 P2 High")] == "1"
+    assert numbers[("incidents", f"{M2} P2 High")] == "1"
     assert numbers[("mean_time_between_failures", "API")] == "485.2"
     page = client.get("/internal/metrics?" + query).get_data(as_text=True)
     for key in ("incidents", "mean_time_to_acknowledge", "mean_time_to_mitigate", "mean_time_to_resolve",
@@ -165,7 +187,7 @@ def test_the_csv_parses_to_the_numbers_on_the_page(client, login, history):
 def test_the_csv_neutralizes_formulas_in_names(client, login, history):
     component_rules.update_component(SYSTEM, history["api"], name="=HYPERLINK(\"http://x\")")
     login("viewer")
-    numbers = read_csv(client, "start=2026-10-01&end=2026-11-30")
+    numbers = read_csv(client, QUERY)
     scopes = {scope for _, scope in numbers}
     assert "'=HYPERLINK(\"http://x\")" in scopes and not any(s.startswith("=") for s in scopes)
 

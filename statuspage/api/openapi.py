@@ -289,11 +289,12 @@ def document() -> dict:
     """The whole OpenAPI 3.1 document; each resource path appears with and without ``.json``. The page id is
     this site's: the only value the server accepts."""
     from ..models import Site
-    from . import openapi_parity  # late, like subscribers: it imports this module's builders
+    from . import openapi_parity, openapi_practice  # late: they build on this module
     from .v1 import subscribers  # late: a v1 module may import this module's builders
 
     resources = (incident_paths() | component_paths()
-                 | (getattr(subscribers, "OPENAPI_PATHS", None) or subscriber_paths()))
+                 | (getattr(subscribers, "OPENAPI_PATHS", None) or subscriber_paths())
+                 | openapi_practice.practice_paths())
     resources |= integration_paths()
     resources |= openapi_parity.paths()  # Statuspage parity: postmortem, uptime, subscriber count, templates
     page = param("page_id", schema={"type": "string", "enum": [Site.get().page_id]},
@@ -313,8 +314,8 @@ def document() -> dict:
         "security": [{"OAuth": []}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS | SUBSCRIBER_SCHEMAS | getattr(subscribers, "OPENAPI_SCHEMAS", {})
-            | openapi_parity.SCHEMAS,
+            "schemas": (SCHEMAS | SUBSCRIBER_SCHEMAS | getattr(subscribers, "OPENAPI_SCHEMAS", {})
+                        | openapi_parity.SCHEMAS | openapi_practice.SCHEMAS),
             "responses": {f"E{code}": {"description": text,
                                        "content": {"application/json": {"schema": ref("Error")}}}
                           for code, text in ERRORS.items()},

@@ -3,14 +3,15 @@
 Defaults: P1 a public update every 20 minutes and a summary every 30; P2 an update hourly (and a summary hourly
 when flagged major); P3–P5 none. After an incident's first two hours updates are due at most hourly: the early
 cadence is for the first confused hours, not for a long tail. An incident flagged major whose priority has no
-cadence follows P2's. An admin edits them at /admin/settings/cadence, next to the SLA targets.
+cadence follows P2's. An admin edits them on the "Targets per priority" page beside the SLA targets
+(``domain.priority_table``).
 """
 from datetime import datetime, timedelta
 
-from ..extensions import db
 from ..models import Incident, UpdateCadence
-from .recording import Actor, DomainError, bump_site_version, change, record
-from .sla import PRIORITIES, elapsed
+from .priority_table import PriorityTable, minutes
+from .recording import Actor
+from .sla import elapsed
 
 # priority -> (public update minutes, executive summary minutes); None is "no cadence".
 DEFAULT_CADENCE: dict[int, tuple[int | None, int | None]] = {
@@ -18,13 +19,13 @@ DEFAULT_CADENCE: dict[int, tuple[int | None, int | None]] = {
 EARLY_PERIOD = timedelta(hours=2)
 LATE_CADENCE = timedelta(hours=1)
 MAX_MINUTES = 24 * 60
+TABLE = PriorityTable(UpdateCadence, ("update_minutes", "summary_minutes"), DEFAULT_CADENCE, "cadence.set",
+                      "update_cadence", "Update cadence")
 
 
 def cadences() -> dict[int, tuple[int | None, int | None]]:
     """The cadence in force for every priority: stored ones, defaults for the rest (one query)."""
-    stored = {c.priority: (c.update_minutes, c.summary_minutes) for c in db.session.scalars(
-        db.select(UpdateCadence))}
-    return {p: stored.get(p, DEFAULT_CADENCE[p]) for p in PRIORITIES}
+    return TABLE.read()
 
 
 def _minutes_for(incident: Incident, which: int, table: dict | None) -> int | None:
@@ -50,33 +51,9 @@ def summary_every(incident: Incident, table: dict | None = None) -> timedelta | 
     return timedelta(minutes=minutes) if minutes is not None else None
 
 
-def _check(value, priority: int, what: str, field: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        minutes = int(value)
-    except (TypeError, ValueError):
-        raise DomainError(f"P{priority} {what} must be a whole number of minutes", field=field) from None
-    if not 5 <= minutes <= MAX_MINUTES:
-        raise DomainError(f"P{priority} {what} must be between 5 minutes and a day", field=field)
-    return minutes
-
-
 def set_cadences(actor: Actor, values: dict[int, tuple]) -> dict[int, tuple[int | None, int | None]]:
     """Store (update minutes, summary minutes) for the priorities given, blank for none. Audited; not public."""
-    checked = {p: (_check(u, p, "public update cadence", f"p{p}_update"),
-                   _check(s, p, "executive summary cadence", f"p{p}_summary"))
-               for p, (u, s) in values.items() if p in PRIORITIES}
-    with change():
-        before = cadences()
-        for priority, (update, summary) in checked.items():
-            row = db.session.get(UpdateCadence, priority) or UpdateCadence(priority=priority)
-            row.update_minutes, row.summary_minutes = update, summary
-            db.session.add(row)
-        db.session.flush()
-        after = cadences()
-        record(actor, "cadence.set", "update_cadence", "all", "Update cadence",
-               before={f"P{p}": list(v) for p, v in before.items()},
-               after={f"P{p}": list(v) for p, v in after.items()})
-        bump_site_version(public=False)
-    return after
+    checked = {p: tuple(minutes(value, p, f"{what} cadence", f"p{p}_{kind}", 5, MAX_MINUTES, "5 minutes and a day")
+                        for value, kind, what in ((u, "update", "public update"), (s, "summary", "executive summary")))
+               for p, (u, s) in values.items()}
+    return TABLE.save(actor, checked)

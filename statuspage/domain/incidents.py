@@ -126,7 +126,8 @@ def open_incident(actor: Actor, *, name: str, status: str = "investigating", imp
         record(actor, "incident.create", "incident", incident.id, incident.name,
                after=describe_incident(incident) | {"update": describe_update(update)})
         if deliver_notifications:
-            dispatch.enqueue("incident.opened", incident, update)
+            dispatch.enqueue("incident.opened", incident, update,
+                             leadership.beside_announcement(incident, was_major=False))
         leadership.announce_if_major(incident, was_major=False)
         bump_site_version()
     return incident
@@ -259,7 +260,8 @@ def update_incident(actor: Actor, incident_id: str, expected_revision: int | Non
         record(actor, "incident.publish" if goes_public else "incident.edit", "incident", incident.id,
                incident.name, before=before, after=after)
         if update is not None and deliver_notifications:
-            dispatch.enqueue(_published_kind(incident), incident, update)
+            dispatch.enqueue(_published_kind(incident), incident, update,
+                             leadership.beside_announcement(incident, was_major))
         leadership.announce_if_major(incident, was_major)
         bump_site_version()
     return incident

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import Incident, IncidentUpdate, Subscriber
 from ..models.columns import utcnow
 from ..models.subscribers import LEADERSHIP_MODES
+from . import visibility
 from .cadence import summary_every, update_every
 from .incident_fields import check_body, describe_update
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, record
@@ -30,14 +31,14 @@ def is_major(incident: Incident) -> bool:
 
 
 def _last(incident: Incident, kind: str) -> datetime:
-    times = [u.display_at for u in incident.updates if u.kind == kind and (
-        kind == "summary" or u.is_public or incident.visibility == "internal")]
+    times = [u.display_at for u in incident.updates if u.kind == kind and (kind == "summary" or u.is_public)]
     return max(times, default=incident.started_at)
 
 
 def next_update_due(incident: Incident, table: dict | None = None) -> datetime | None:
-    """When the next public update is due, or None (closed, or no cadence for its priority)."""
-    if not incident.is_open:
+    """When the next public update is due, or None (closed, internal-only so no public update is expected,
+    or no cadence for its priority)."""
+    if not incident.is_open or not visibility.can_see_incident(incident, visibility.PUBLIC):
         return None
     last = _last(incident, "update")
     every = update_every(incident, last, table)
@@ -50,9 +51,19 @@ def next_summary_due(incident: Incident, table: dict | None = None) -> datetime 
     return _last(incident, "summary") + every if every else None
 
 
+def _becomes_major(incident: Incident, was_major: bool) -> bool:
+    return is_major(incident) and not was_major and incident.is_open
+
+
+def beside_announcement(incident: Incident, was_major: bool) -> dict:
+    """The payload of the ordinary notice written in the same transaction as ``announce_if_major``: when the
+    leaders are told by the major-incident notice, the ordinary one leaves them out (one message each)."""
+    return {"except_leaders": True} if _becomes_major(incident, was_major) else {}
+
+
 def announce_if_major(incident: Incident, was_major: bool) -> None:
     """In the writer's transaction: tell the leadership audience when ``incident`` has just become major."""
-    if is_major(incident) and not was_major and incident.is_open:
+    if _becomes_major(incident, was_major):
         dispatch.enqueue("incident.major", incident, None, {"to": ["leadership"]})
 
 

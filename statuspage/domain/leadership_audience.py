@@ -27,6 +27,12 @@ def leaders(incident: Incident | None):
     return and_(Subscriber.audience == "internal", Subscriber.leadership.in_(_immediate_modes(incident)))
 
 
+def not_leaders(incident: Incident | None):
+    """Everyone but ``leaders(incident)`` (NULL-safe: ordinary subscribers have no leadership mode)."""
+    return or_(Subscriber.audience != "internal", Subscriber.leadership.is_(None),
+               Subscriber.leadership.not_in(_immediate_modes(incident)))
+
+
 def owner(email: str | None):
     """The owner's own internal email subscription (the console account's address)."""
     return and_(Subscriber.audience == "internal", Subscriber.channel == "email",

@@ -18,6 +18,7 @@ from ..models import OPEN_INCIDENT_STATUSES, Component, Incident, Problem
 from ..models.columns import utcnow
 from .incident_fields import check_body
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, record
+from .text import clean_line, has_unsafe_characters
 
 PROBLEM_STATES = ("open", "known_error", "resolved")
 STATE_LABEL = {"open": "Open", "known_error": "Known error", "resolved": "Resolved"}
@@ -47,7 +48,7 @@ def get_problem(problem_id: str) -> Problem:
 
 def _clean(title: str | None, texts: dict) -> tuple[str | None, dict]:
     if title is not None:
-        title = title.strip()
+        title = clean_line(title).strip()
         if not title:
             raise DomainError("a problem needs a title", field="title")
         if len(title) > 200:
@@ -64,7 +65,7 @@ def _clean(title: str | None, texts: dict) -> tuple[str | None, dict]:
 
 
 def _link(problem: Problem, incident_id: str) -> Incident:
-    incident = db.session.get(Incident, incident_id)
+    incident = None if has_unsafe_characters(incident_id) else db.session.get(Incident, incident_id)
     if incident is None or incident.is_maintenance:
         raise NotFound(f"no incident with id {incident_id!r}", field="incident_id")
     incident.problem_id = problem.id
@@ -180,3 +181,16 @@ def known_errors_now(component_ids: set[str]) -> list[ProblemReach]:
 
 def open_incident_components(incidents: list[Incident]) -> set[str]:
     return {c.id for i in incidents if i.status in OPEN_INCIDENT_STATUSES for c in i.components}
+
+
+def delete_problem(actor: Actor, problem_id: str) -> None:
+    """Delete a problem record; its incidents stay, unlinked."""
+    with change():
+        problem = get_problem(problem_id)
+        before = describe_problem(problem)
+        for incident in db.session.scalars(select(Incident).where(Incident.problem_id == problem.id)):
+            incident.problem_id = None
+        db.session.delete(problem)
+        db.session.flush()
+        record(actor, "problem.delete", "problem", problem_id, before["title"], before=before)
+        bump_site_version(public=False)

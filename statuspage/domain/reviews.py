@@ -17,6 +17,7 @@ from .incident_fields import check_body
 from .incidents import write_postmortem
 from .recording import Actor, DomainError, NotFound, bump_site_version, change, record
 from .review_impact import impact_markdown, impact_of, timeline_seed
+from .text import clean_line
 from .visibility import PUBLIC
 
 SECTION_TITLES = {"summary": "Summary", "timeline": "Timeline",
@@ -149,12 +150,12 @@ def _check_owner(owner_id: int | None) -> None:
 def add_action_item(actor: Actor, incident_id: str, title: str, owner_id: int | None = None,
                     due_date: date | None = None, link: str | None = None) -> ActionItem:
     """A follow-up of the incident's review, open until marked done."""
-    title = (title or "").strip()
+    title = clean_line(title or "").strip()
     if not title:
         raise DomainError("say what must be done", field="title")
     if len(title) > 200:
         raise DomainError("keep the title under 200 characters", field="title")
-    link = (link or "").strip() or None
+    link = clean_line(link or "").strip() or None
     if link and not link.startswith(("https://", "http://")):
         raise DomainError("a link starts with https:// or http://", field="link")
     with change():

@@ -14,11 +14,10 @@ zone gives the wall-clock difference, which is an hour wrong across a daylight-s
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..extensions import db
 from ..models import Incident, SlaTarget
-from .recording import Actor, DomainError, bump_site_version, change, record
+from .priority_table import PRIORITIES, PriorityTable, minutes
+from .recording import Actor, DomainError
 
-PRIORITIES = (1, 2, 3, 4, 5)
 # priority -> (acknowledge minutes, resolve minutes); None is "no target".
 DEFAULT_TARGETS: dict[int, tuple[int | None, int | None]] = {
     1: (15, 4 * 60), 2: (30, 8 * 60), 3: (4 * 60, 24 * 60), 4: (8 * 60, 3 * 24 * 60), 5: (None, None),
@@ -27,6 +26,8 @@ WARNING_AT = 75  # percent of the target used
 MAX_TARGET_MINUTES = 90 * 24 * 60
 
 OK, WARNING, BREACHED, MET = "ok", "warning", "breached", "met"
+TABLE = PriorityTable(SlaTarget, ("acknowledge_minutes", "resolve_minutes"), DEFAULT_TARGETS, "sla.targets",
+                      "sla_target", "SLA targets")
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,7 @@ def measure(start: datetime, stop: datetime | None, target_minutes: int | None, 
 
 def targets() -> dict[int, tuple[int | None, int | None]]:
     """The targets in force for every priority: stored ones, defaults for the rest (one query)."""
-    stored = {t.priority: (t.acknowledge_minutes, t.resolve_minutes) for t in db.session.scalars(
-        db.select(SlaTarget))}
-    return {p: stored.get(p, DEFAULT_TARGETS[p]) for p in PRIORITIES}
+    return TABLE.read()
 
 
 def timers_for(incident: Incident, now: datetime, table: dict | None = None) -> IncidentTimers | None:
@@ -115,44 +114,16 @@ def timers_by_id(incidents, now: datetime) -> dict[str, IncidentTimers]:
     return {k: v for k, v in found.items() if v is not None}
 
 
-def _minutes(value, priority: int, what: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        minutes = int(value)
-    except (TypeError, ValueError):
-        raise DomainError(f"P{priority} {what} must be a whole number of minutes",
-                          field=f"p{priority}_{what.split()[-1]}") from None
-    if not 1 <= minutes <= MAX_TARGET_MINUTES:
-        raise DomainError(f"P{priority} {what} must be between 1 minute and 90 days",
-                          field=f"p{priority}_{what.split()[-1]}")
-    return minutes
-
-
 def set_targets(actor: Actor, values: dict[int, tuple]) -> dict[int, tuple[int | None, int | None]]:
     """Store the targets for the priorities given, as (acknowledge minutes, resolve minutes), blank for none.
 
     A time to resolve shorter than the time to acknowledge is refused. Audited; not public."""
     checked = {}
     for priority, (ack, resolve) in values.items():
-        if priority not in PRIORITIES:
-            raise DomainError(f"unknown priority {priority!r}", field="priority")
-        ack, resolve = _minutes(ack, priority, "time to acknowledge"), _minutes(resolve, priority,
-                                                                                 "time to resolve")
+        ack, resolve = (minutes(value, priority, f"time to {kind}", f"p{priority}_{kind}", 1, MAX_TARGET_MINUTES,
+                                "1 minute and 90 days") for value, kind in ((ack, "acknowledge"), (resolve, "resolve")))
         if ack is not None and resolve is not None and resolve < ack:
             raise DomainError(f"P{priority}: the time to resolve cannot be shorter than the time to acknowledge",
                               field=f"p{priority}_resolve")
         checked[priority] = (ack, resolve)
-    with change():
-        before = targets()
-        for priority, (ack, resolve) in checked.items():
-            row = db.session.get(SlaTarget, priority) or SlaTarget(priority=priority)
-            row.acknowledge_minutes, row.resolve_minutes = ack, resolve
-            db.session.add(row)
-        db.session.flush()
-        after = targets()
-        record(actor, "sla.targets", "sla_target", "all", "SLA targets",
-               before={f"P{p}": list(v) for p, v in before.items()},
-               after={f"P{p}": list(v) for p, v in after.items()})
-        bump_site_version(public=False)
-    return after
+    return TABLE.save(actor, checked)

@@ -40,6 +40,9 @@ from . import (  # noqa: E402,F401
     incidents,
     integrations,
     postmortem,  # Statuspage parity: postmortem, subscriber_count, templates, uptime
+    practice,  # the incident manager's practice: practice, problems, reviews
+    problems,
+    reviews,
     subscriber_count,
     subscribers,
     templates,

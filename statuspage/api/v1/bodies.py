@@ -9,7 +9,7 @@ Every number a client sends is bounded (``MAX_PAGE``, ``MAX_PER_PAGE``, revision
 no value reaches the database as an integer it cannot hold.
 """
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import abort, request
 
@@ -209,3 +209,37 @@ def if_match_revision() -> int | None:
         raise DomainError("If-Match must be the revision number from the ETag", field="If-Match")
     digits = raw.removeprefix("W/").strip('"')
     return int(digits) if digits and digits != "*" else None
+
+
+def optional_envelope(name: str) -> dict:
+    """The fields under ``name`` when the body gives them; an empty body (an action with no options) is {}."""
+    doc = document()
+    return envelope(name, doc) if doc else {}
+
+
+MAX_ID = 2**31 - 1  # the largest integer id a database column holds
+
+
+def whole_number(obj: dict, key: str) -> int | None:
+    """A positive integer id (JSON number; a form's digits); None when absent."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str) and _from_form() and _WHOLE_NUMBER.fullmatch(value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise DomainError(f"{key} must be a whole number from 1 to {MAX_ID}", field=key)
+    return value
+
+
+def day(obj: dict, key: str) -> date | None:
+    """A full date, YYYY-MM-DD; None when absent or empty."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        if not isinstance(value, str) or not FULL_DATE.fullmatch(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(f"{key} must be a date like 2026-05-01", field=key) from None

@@ -29,6 +29,7 @@ from ...rendering import iso_utc
 from ..serializers import incident_json, update_json
 from . import bodies, route
 from .auth import current_actor
+from .practice_json import practice_json
 
 BASE = "/pages/<page_id>/incidents"
 
@@ -48,6 +49,7 @@ def incident_v1_json(incident: Incident, page_id: str) -> dict:
         "scheduled_reminded_at": iso_utc(incident.reminded_at),
         "scheduled_auto_in_progress": bool(window and incident.scheduled_auto_in_progress),
         "scheduled_auto_completed": bool(window and incident.scheduled_auto_completed),
+        "x_practice": practice_json(incident),  # this site's extension: command, priority, problem
     })
     return body
 
