@@ -15,6 +15,7 @@ import http.client
 import json
 import statistics
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -74,8 +75,12 @@ def main() -> None:
                     for _ in range(args.runs):
                         for base, into in ((project, mine), (raw, theirs)):
                             if headers and base == project:
-                                # The ETag a browser holds now: pages that show durations move with the clock
-                                # window (a minute), and an old ETag is rightly answered with the new page.
+                                # The ETag a browser holds now: a page that shows an ongoing outage changes with
+                                # the clock window (a minute; today's uptime moves), and an old ETag is rightly
+                                # answered with the new page. So a run starts with the current ETag and ends
+                                # before the window does.
+                                if time.time() % 60 > 60 - args.seconds - 2:
+                                    time.sleep(61 - time.time() % 60)
                                 headers = (f"If-None-Match: {etag_of(record(project, path)[1])}",)
                             result = wrk(base + path, args.seconds, args.connections, headers=headers
                                          if base == project or not headers else (f"If-None-Match: {etag}",))
