@@ -11,6 +11,7 @@ from . import (  # noqa: E402,F401
     components,
     dashboard,
     deliveries,
+    incident_actions,
     incidents,
     integrations,
     maintenance,

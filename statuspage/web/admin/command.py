@@ -15,7 +15,7 @@ from ...models import Site
 from ..access import require, web_actor
 from . import bp
 from .forms import LOCAL_FORMATS, optional_int, site_local_to_utc, utc_to_site_local
-from .incidents import incident_or_404, owner_choices
+from .incident_pages import incident_or_404, owner_choices
 
 BACK_TO = {"dashboard": "admin.dashboard"}
 

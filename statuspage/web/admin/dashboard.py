@@ -20,7 +20,7 @@ from ...models import (
 from ...models.columns import utcnow
 from ..access import require
 from . import bp
-from .incidents import staff_names
+from .incident_pages import staff_names
 
 UPCOMING_WINDOW = timedelta(days=14)
 RECENT_AUDIT = 10

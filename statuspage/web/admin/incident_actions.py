@@ -7,9 +7,9 @@ field (422); a stale ``revision`` re-renders it with 409 and the incident's curr
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...domain import incidents as domain
-from ...domain.recording import Conflict, DomainError
+from ...domain.recording import DomainError
 from ...extensions import db
-from ...models import Incident, IncidentUpdate
+from ...models import IncidentUpdate
 from ...web.access import require, web_actor
 from . import bp
 from .form_page import form_page
@@ -24,42 +24,9 @@ from .forms import (
     expected_revision,
     optional_int,
     posted_component_statuses,
-    show_domain_error,
     update_changes,
 )
-from .incidents import incident_or_404, owner_choices, render_incident
-
-
-def detail_url(incident: Incident) -> str:
-    endpoint = "admin.maintenance_detail" if incident.is_maintenance else "admin.incident"
-    return url_for(endpoint, incident_id=incident.id)
-
-
-def rerender(incident: Incident, status: int, **kwargs):
-    """The incident's (or maintenance's) page again, read fresh from the database."""
-    db.session.expire_all()
-    fresh = db.session.get(Incident, incident.id)
-    if fresh is None:
-        abort(404, "This incident was deleted meanwhile.")
-    if fresh.is_maintenance:
-        from .maintenance import render_maintenance
-        return render_maintenance(fresh, status, **kwargs)
-    return render_incident(fresh, status, **kwargs)
-
-
-def run(incident: Incident, form, form_name: str, action, success: str):
-    """Validate ``form``, run ``action()`` (one domain call), then redirect with ``success`` or re-render."""
-    if form.validate_on_submit():
-        try:
-            action()
-        except Conflict as error:
-            return rerender(incident, 409, conflict=error, **{form_name: form})
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(success, "success")
-            return redirect(detail_url(incident))
-    return rerender(incident, 422, **{form_name: form})
+from .incident_pages import detail_url, incident_or_404, owner_choices, run
 
 
 @bp.post("/incidents/<incident_id>/updates")

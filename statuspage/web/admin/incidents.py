@@ -1,54 +1,31 @@
 """Incidents in the console: the list, opening one (blank or from a template), the detail page.
 
 The detail page's actions (updates, notes, resolving, editing, postmortem, deleting) live in
-``incident_actions``; both render the detail page through ``render_incident``.
+``incident_actions``; both render the detail page through ``render_incident`` (in ``incident_pages``).
 """
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from ...domain import incidents as domain
-from ...domain import sla
 from ...domain.priority import priority_for
 from ...domain.recording import DomainError
 from ...domain.templates import template_components
 from ...extensions import db
-from ...models import CLOSED_STATUSES, Component, ComponentGroup, Incident, IncidentTemplate, Site, User
+from ...models import CLOSED_STATUSES, Incident, IncidentTemplate, Site
 from ...models.columns import utcnow
 from ...web.access import require, web_actor
 from . import bp
 from .forms import (
     AFFECT_CHOICES,
-    RESOLVE_CHOICES,
-    UPDATE_COMPONENT_CHOICES,
-    IncidentEditForm,
     IncidentForm,
-    NoteForm,
-    PostmortemForm,
-    ResolveForm,
-    UpdateForm,
     optional_int,
     posted_component_statuses,
     show_domain_error,
 )
+from .incident_pages import all_components, incident_or_404, render_incident, staff_names
 
 LIST_LIMIT = 100
-
-
-def all_components() -> list[Component]:
-    """Every component, grouped components in their group's order first."""
-    rows = db.session.scalars(select(Component).outerjoin(ComponentGroup)
-                              .options(selectinload(Component.group))
-                              .order_by(ComponentGroup.position.is_(None), ComponentGroup.position,
-                                        Component.position, Component.name)).all()
-    return list(rows)
-
-
-def staff_names(ids) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @bp.get("/incidents")
@@ -124,62 +101,6 @@ def incident_new():
                            affect_choices=AFFECT_CHOICES), 422 if failed else 200
 
 
-def owner_choices() -> list[tuple[str, str]]:
-    managers = db.session.scalars(select(User).where(User.role.in_(("admin", "manager")),
-                                                     User.active.is_(True)).order_by(User.email))
-    return [("", "Nobody")] + [(str(u.id), u.display_name) for u in managers]
-
-
-def render_incident(incident: Incident, status: int = 200, conflict=None, **forms):
-    """The detail page with fresh forms, except those passed in (kept with what was typed and errors)."""
-    revision = str(incident.revision)
-    defaults = {
-        "update_form": lambda: UpdateForm(prefix="update", formdata=None, data={
-            "status": incident.status if incident.is_open else "monitoring"}),
-        "note_form": lambda: NoteForm(prefix="note", formdata=None),
-        "resolve_form": lambda: ResolveForm(prefix="resolve", formdata=None),
-        "edit_form": lambda: IncidentEditForm(prefix="edit", formdata=None, obj=incident),
-        "postmortem_form": lambda: PostmortemForm(prefix="pm", formdata=None,
-                                                  data={"body": incident.postmortem_body or ""}),
-    }
-    passed = {name for name, form in forms.items() if form is not None}
-    for name, build in defaults.items():
-        if name not in passed:
-            forms[name] = build()
-    for form in forms.values():
-        if hasattr(form, "revision"):
-            form.revision.data = revision
-    edit_form = forms["edit_form"]
-    edit_form.owner_id.choices = owner_choices()
-    if "edit_form" not in passed:
-        edit_form.owner_id.data = str(incident.owner_id or "")
-        edit_form.itil_impact.data = str(incident.itil_impact or "")
-        edit_form.itil_urgency.data = str(incident.itil_urgency or "")
-    names = staff_names([incident.owner_id, incident.acknowledged_by_id] + [u.author_id for u in incident.updates])
-    affected = {a.component_id: a.status for a in incident.affected}
-    # This incident's components first (in page order), then the others it could take in.
-    components = sorted(all_components(), key=lambda c: c.id not in affected)
-    # Resolving lists only this incident's components that resolving would change, and what each returns to.
-    releases = [(a.component, target) for a in incident.affected
-                if (target := domain.release_target(incident, a)) != a.component.status] if incident.is_open else []
-    posted = request.method == "POST"
-    return render_template(
-        "admin/incident_detail.html", incident=incident, components=components, affected=affected,
-        releases=releases,
-        component_names={c.id: c.name for c in components}, names=names, tz=Site.get().time_zone,
-        update_chosen=posted_component_statuses(request.form, "update-") if posted else affected,
-        resolve_chosen=posted_component_statuses(request.form, "resolve-") if posted else {},
-        update_choices=UPDATE_COMPONENT_CHOICES, resolve_choices=RESOLVE_CHOICES, conflict=conflict,
-        timers=sla.timers_for(incident, utcnow()), **forms), status
-
-
-def incident_or_404(incident_id: str, kind: str | None = "incident") -> Incident:
-    incident = db.session.get(Incident, incident_id)
-    if incident is None or (kind and incident.kind != kind):
-        abort(404, "There is no such incident.")
-    return incident
-
-
 @bp.get("/incidents/<incident_id>")
 @require("read")
 def incident(incident_id: str):
@@ -187,6 +108,3 @@ def incident(incident_id: str):
     if incident.is_maintenance:
         return redirect(url_for("admin.maintenance_detail", incident_id=incident.id))
     return render_incident(incident)
-
-
-from . import incident_actions  # noqa: E402,F401  (routes on the same blueprint)

@@ -22,15 +22,12 @@ from .forms import (
     MaintenanceForm,
     MaintenanceStepForm,
     MaintenanceUpdateForm,
-    NoteForm,
     RescheduleForm,
     expected_revision,
     show_domain_error,
     site_local_to_utc,
-    utc_to_site_local,
 )
-from .incident_actions import run
-from .incidents import all_components, incident_or_404, staff_names
+from .incident_pages import all_components, incident_or_404, render_maintenance, run
 
 PAST_LIMIT = 50
 
@@ -81,32 +78,6 @@ def maintenance_new():
     failed = request.method == "POST"
     return render_template("admin/maintenance_new.html", form=form, tz=site.time_zone,
                            now=utcnow()), 422 if failed else 200
-
-
-def render_maintenance(window: Incident, status: int = 200, conflict=None, **forms):
-    """The window's page with fresh forms, except those passed in (kept with what was typed and errors)."""
-    tz = Site.get().time_zone
-    defaults = {
-        "reschedule_form": lambda: RescheduleForm(prefix="reschedule", formdata=None, data={
-            "scheduled_for": utc_to_site_local(window.scheduled_for, tz),
-            "scheduled_until": utc_to_site_local(window.scheduled_until, tz)}),
-        "cancel_form": lambda: CancelForm(prefix="cancel", formdata=None),
-        "step_form": lambda: MaintenanceStepForm(prefix="step", formdata=None),
-        "mupdate_form": lambda: MaintenanceUpdateForm(prefix="mupdate", formdata=None,
-                                                      data={"status": window.status}),
-        "note_form": lambda: NoteForm(prefix="note", formdata=None),
-    }
-    for name, build in defaults.items():
-        if forms.get(name) is None:
-            forms[name] = build()
-    for form in forms.values():
-        if hasattr(form, "revision"):
-            form.revision.data = str(window.revision)
-    names = staff_names(u.author_id for u in window.updates)
-    return render_template("admin/maintenance_detail.html", incident=window, tz=tz, names=names,
-                           schedule_state=domain.schedule_state(window, utcnow()), labels=domain.SCHEDULE_LABEL,
-                           conflict=conflict, component_names={c.id: c.name for c in window.components},
-                           now=utcnow(), local_times=False, **forms), status
 
 
 @bp.get("/maintenance/<incident_id>")

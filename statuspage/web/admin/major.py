@@ -17,8 +17,7 @@ from ...models import Incident, Subscriber
 from ...models.columns import utcnow
 from ...web.access import require, web_actor
 from . import bp
-from .incident_actions import run
-from .incidents import incident_or_404
+from .incident_pages import incident_or_404, run
 
 
 class SummaryForm(FlaskForm):

@@ -17,7 +17,7 @@ from ...models import Problem, Site
 from ..access import require, web_actor
 from . import bp
 from .forms import show_domain_error
-from .incidents import incident_or_404
+from .incident_pages import incident_or_404
 
 
 class ProblemForm(FlaskForm):

@@ -18,7 +18,7 @@ from ...models.columns import utcnow
 from ..access import require, web_actor
 from . import bp
 from .forms import optional_int, show_domain_error
-from .incidents import incident_or_404, owner_choices, staff_names
+from .incident_pages import incident_or_404, owner_choices, staff_names
 
 HINTS = {"summary": "What happened, for a reader who was not there.",
          "timeline": "Seeded from the record; correct it and add what the record does not know.",
