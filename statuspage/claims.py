@@ -1,6 +1,5 @@
 """Claiming and recording deliveries (the outbox's second half, see ``statuspage.dispatch``): the claim query
 with its ordering rules, outcomes, backoff, expired leases."""
-import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,16 +13,10 @@ from .extensions import db
 from .models import Delivery, Subscriber
 from .models.columns import UTCDateTime, utcnow
 
-DEFAULTS = {"RETRY_BASE_SECONDS": 15.0, "RETRY_MAX_SECONDS": 3600.0, "MAX_ATTEMPTS": 10,
-            "LEASE_SECONDS": 120.0}
-
 
 def setting(name: str) -> float:
-    """A delivery setting: app config ``name``, else env ``STATUSPAGE_<name>``, else the default."""
-    value = current_app.config.get(name)
-    if value is None:
-        value = os.environ.get(f"STATUSPAGE_{name}") or DEFAULTS[name]
-    return type(DEFAULTS[name])(value)
+    """A delivery setting from the app config (``statuspage.config``: env ``STATUSPAGE_<name>``)."""
+    return float(current_app.config[name])
 
 
 # --- claiming and results --------------------------------------------------------------------------------

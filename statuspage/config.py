@@ -19,7 +19,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
 
 def _number(name: str, default: str, kind=float):
     """A numeric setting; a bad value stops start-up with one clear line instead of a traceback."""
-    raw = os.environ.get(name, default)
+    raw = os.environ.get(name) or default  # unset or empty: the default
     try:
         return kind(raw)
     except ValueError:
@@ -105,6 +105,12 @@ def build_config(overrides: dict | None = None) -> dict:
         "SMS_URL": env.get("STATUSPAGE_SMS_URL", ""),
         "REDIS_URL": env.get("STATUSPAGE_REDIS_URL", ""),
         "SEND_TIMEOUTS": send_timeouts(),
+        # Delivery retries (statuspage.claims): full-jitter backoff between base and max, attempts before a
+        # delivery is dead, and how long a worker holds a claimed delivery before another may take it.
+        "RETRY_BASE_SECONDS": _number("STATUSPAGE_RETRY_BASE_SECONDS", "15"),
+        "RETRY_MAX_SECONDS": _number("STATUSPAGE_RETRY_MAX_SECONDS", "3600"),
+        "MAX_ATTEMPTS": _number("STATUSPAGE_MAX_ATTEMPTS", "10", int),
+        "LEASE_SECONDS": _number("STATUSPAGE_LEASE_SECONDS", "120"),
         # A destination (the SMTP relay, the SMS provider, a webhook or chat host) that timed out or refused
         # this many times in a row is left alone for the cool-down (never longer than RETRY_MAX_SECONDS), then
         # probed with one delivery (statuspage.breakers).
@@ -117,7 +123,6 @@ def build_config(overrides: dict | None = None) -> dict:
         # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (werkzeug ProxyFix); 0 believes none,
         # so a client cannot pick its own address for rate limits and the audit trail.
         "TRUSTED_PROXIES": _hops("STATUSPAGE_TRUSTED_PROXIES"),
-        "RUN_WORKER": _bool(env.get("STATUSPAGE_RUN_WORKER"), default=False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("STATUSPAGE_SECURE_COOKIES")),
@@ -130,6 +135,10 @@ def build_config(overrides: dict | None = None) -> dict:
         # Anonymous chat and webhook sign-ups on /subscribe (each makes the worker contact a chosen host).
         "SUBSCRIBE_HOOK_LIMIT_PER_CLIENT": env.get("STATUSPAGE_SUBSCRIBE_HOOK_LIMIT_PER_CLIENT", "5 per hour"),
         "SUBSCRIBE_HOOK_LIMIT_PER_HOST": env.get("STATUSPAGE_SUBSCRIBE_HOOK_LIMIT_PER_HOST", "20 per hour"),
+        # Management API v1 limit per key (Flask-Limiter syntax, e.g. "60 per minute;5 per second").
+        "API_V1_RATE_LIMIT": env.get("STATUSPAGE_API_RATE_LIMIT") or "60 per minute",
+        # The first admin ``statuspage setup`` creates.
+        "ADMIN_EMAIL": env.get("STATUSPAGE_ADMIN_EMAIL") or "admin@localhost",
         "SNAPSHOT_MAX_AGE": _number("STATUSPAGE_SNAPSHOT_MAX_AGE", "10", int),
         # How often each process checks the public version (a write shows everywhere within this), and how
         # long that check may wait for the database before the last good snapshot is served instead.

@@ -15,7 +15,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from .claims import (  # noqa: F401  (the outbox's API: claiming and recording live in statuspage.claims)
-    DEFAULTS,
     Outcome,
     backoff_seconds,
     claim_due,

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from .api.serializers import incident_json
 from .domain import visibility
 from .domain.priority import PRIORITY_LABEL
 from .domain.public_address import public_url
@@ -36,6 +35,7 @@ from .models import (
     User,
 )
 from .rendering import render_markdown, zone
+from .serialize import incident_json
 
 LOCAL_FORMAT = "%d %b %Y, %H:%M %Z"
 

@@ -1,4 +1,5 @@
 """The people and API key commands: create-user, list-users, create-token, revoke-token, first admin."""
+from statuspage.config import build_config
 from statuspage.domain import tokens
 from statuspage.domain.users import ensure_first_admin, sign_in
 from statuspage.extensions import db
@@ -96,8 +97,7 @@ def test_list_users_shows_roles_and_active_keys(runner):
     assert "deploy bot" in output
 
 
-def test_first_admin_is_created_once_with_a_one_time_password(app, monkeypatch):
-    monkeypatch.delenv("STATUSPAGE_ADMIN_EMAIL", raising=False)
+def test_first_admin_is_created_once_with_a_one_time_password(app):
     email, password = ensure_first_admin()
     assert email == "admin@localhost"
     assert len(password) >= 12
@@ -106,8 +106,9 @@ def test_first_admin_is_created_once_with_a_one_time_password(app, monkeypatch):
     assert ensure_first_admin() is None
 
 
-def test_first_admin_email_comes_from_the_environment(app, monkeypatch):
+def test_first_admin_email_comes_from_the_environment(app, monkeypatch, tmp_path):
     monkeypatch.setenv("STATUSPAGE_ADMIN_EMAIL", "Chief@Example.com")
+    app.config["ADMIN_EMAIL"] = build_config({"INSTANCE_PATH": str(tmp_path / "i")})["ADMIN_EMAIL"]
     email, _ = ensure_first_admin()
     assert email == "chief@example.com"
 

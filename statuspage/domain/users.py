@@ -9,11 +9,11 @@ A change of password or role and a deactivation end the user's sessions everywhe
 password someone else chose (the first admin's printed one, an admin's reset) is temporary: the user must
 replace it at the next sign-in before doing anything else.
 """
-import os
 import secrets
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -222,10 +222,10 @@ def _count_failure(user: User, now) -> None:
 
 def ensure_first_admin() -> tuple[str, str] | None:
     """When nobody can sign in yet, create the first admin with a one-time password and return
-    (email, password); otherwise None. The email is STATUSPAGE_ADMIN_EMAIL or admin@localhost."""
+    (email, password); otherwise None. The email is config ``ADMIN_EMAIL`` (env STATUSPAGE_ADMIN_EMAIL)."""
     if db.session.scalar(db.select(db.func.count(User.id))):
         return None
-    email = os.environ.get("STATUSPAGE_ADMIN_EMAIL") or "admin@localhost"
+    email = current_app.config["ADMIN_EMAIL"]
     password = secrets.token_urlsafe(12)
     user = create_user(Actor(label="setup", source="cli"), email, "admin", password, temporary=True)
     return user.email, password

@@ -13,6 +13,8 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy import event, select
 from sqlalchemy.orm import object_session
 
+# Read here, not in statuspage.config: prometheus-client's own variable, which it reads at import, before any
+# app (and its config) exists (tests/test_config_sources.py allows it under telemetry/ only).
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

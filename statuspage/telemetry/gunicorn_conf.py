@@ -9,6 +9,9 @@ import os
 import shutil
 from pathlib import Path
 
+# PROMETHEUS_MULTIPROC_DIR is prometheus-client's own variable, read from the environment in gunicorn's master
+# (no app exists there), not a statuspage.config key (tests/test_config_sources.py allows it under telemetry/).
+
 
 def on_starting(server):
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -5,7 +5,6 @@ is 403; a page id other than this site's is 404. Requests are rate limited per k
 Flask-Limiter; off when ``RATELIMIT_ENABLED`` is false). Views read the caller with ``current_actor()``.
 """
 import hashlib
-import os
 
 from flask import abort, current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -18,7 +17,6 @@ from . import bp
 
 SCHEMES = ("oauth", "bearer")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-DEFAULT_RATE_LIMIT = "60 per minute"
 
 
 def presented_key() -> str | None:
@@ -39,9 +37,8 @@ def rate_limit_key() -> str:
 
 
 def rate_limit() -> str:
-    """Config ``API_V1_RATE_LIMIT``, else env STATUSPAGE_API_RATE_LIMIT, e.g. "60 per minute;5 per second"."""
-    return (current_app.config.get("API_V1_RATE_LIMIT") or os.environ.get("STATUSPAGE_API_RATE_LIMIT")
-            or DEFAULT_RATE_LIMIT)
+    """Config ``API_V1_RATE_LIMIT`` (env STATUSPAGE_API_RATE_LIMIT), e.g. "60 per minute;5 per second"."""
+    return current_app.config["API_V1_RATE_LIMIT"]
 
 
 limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
