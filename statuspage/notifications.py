@@ -62,6 +62,8 @@ def window_local(incident: Incident, tz_name: str) -> str | None:
 
 def page_status(audience: str) -> OverallStatus:
     """The page's overall status as ``audience`` sees it now (the webhook's page.status_indicator)."""
+    from .domain.overview import _where  # one helper for "this query, limited to the audience" (no import edits here)
+
     components = _where(select(Component.status), visibility.component_filter(audience))
     incidents = _where(select(Incident.impact, Incident.kind, Incident.status)
                        .where(Incident.status.in_(OPEN_INCIDENT_STATUSES + ACTIVE_MAINTENANCE_STATUSES)),
@@ -70,10 +72,6 @@ def page_status(audience: str) -> OverallStatus:
     return overall_status(db.session.scalars(components).all(),
                           [r.impact for r in rows if r.kind == "incident"],
                           any(r.kind == "maintenance" for r in rows))
-
-
-def _where(query, clause):
-    return query if clause is None else query.where(clause)
 
 
 def site_context(site: Site, audience: str) -> dict:

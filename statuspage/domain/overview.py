@@ -61,6 +61,8 @@ def incident_loader():
 
 
 def _where(query, clause):
+    """``query`` limited by a visibility clause (None: the audience sees everything). The one copy: the
+    notifications' page status uses it too."""
     return query if clause is None else query.where(clause)
 
 
