@@ -29,7 +29,8 @@ def _definitions(name: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("name", ["_where", "available_channels", "unavailable_reason", "COMPONENT_STATUS_RANK"])
+@pytest.mark.parametrize("name", ["_where", "available_channels", "unavailable_reason", "COMPONENT_STATUS_RANK",
+                                  "page_status"])
 def test_the_helper_is_defined_exactly_once(name):
     assert len(_definitions(name)) == 1, f"{name} is defined at {_definitions(name)}"
 
