@@ -9,7 +9,6 @@ back to ``pending``. Delivery is at-least-once: webhooks carry ``idempotency_key
 """
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import String, exists, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
@@ -59,21 +58,6 @@ def idempotency_key(event_id: int, subscriber_public_id: str) -> str:
 
 
 # --- expansion -------------------------------------------------------------------------------------------
-
-CHANNEL_SETTINGS = {"email": ("email", "SMTP_URL"), "sms": ("SMS", "SMS_URL")}
-
-
-def unavailable_reason(channel: str) -> str | None:
-    """Why this installation cannot send on ``channel`` (email needs an SMTP URL, SMS a provider URL), or None.
-
-    Expansion does not filter on it: every subscriber of an event gets a delivery row, and the worker records
-    this reason on the row (dead), so a missing setting shows in the console and ``statuspage deliveries``
-    instead of nothing happening at all."""
-    label, name = CHANNEL_SETTINGS.get(channel, (channel, None))
-    if name is None or current_app.config.get(name):
-        return None
-    return f"{label} is not configured: set STATUSPAGE_{name}"
-
 
 def audience_filter(event: NotificationEvent, incident: Incident | None):
     """A WHERE clause on Subscriber for who should hear of ``event`` (None for a targeted event)."""

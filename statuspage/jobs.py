@@ -10,6 +10,7 @@ from sqlalchemy import select
 from . import dispatch
 from .breakers import destination, held_reason, looks_unreachable
 from .dispatch import Outcome
+from .domain.subscription_rules import unavailable_reason
 from .extensions import db
 from .models import Delivery, NotificationEvent, Subscriber
 from .notifications import EventContexts
@@ -127,7 +128,7 @@ def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[li
             known.append(Outcome(delivery_id, sent=False, skipped=True,
                                  reason=f"subscriber disabled: {subscriber.disabled_reason or ''}"))
             continue
-        unavailable = dispatch.unavailable_reason(subscriber.channel)
+        unavailable = unavailable_reason(subscriber.channel)
         if unavailable:
             known.append(Outcome(delivery_id, sent=False, reason=unavailable, permanent=True))
             continue

@@ -8,25 +8,19 @@ import time
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from .domain import visibility
+from .domain.overview import page_status
 from .domain.priority import PRIORITY_LABEL
 from .domain.public_address import public_url
 from .domain.status import (
     COMPONENT_STATUS_LABEL,
     IMPACT_LABEL,
     INCIDENT_STATUS_LABEL,
-    OverallStatus,
-    overall_status,
 )
 from .domain.subscriptions import confirmation_code, subscription_links
 from .extensions import db
 from .markdown_text import markdown_text
 from .models import (
-    ACTIVE_MAINTENANCE_STATUSES,
-    OPEN_INCIDENT_STATUSES,
-    Component,
     Incident,
     IncidentUpdate,
     NotificationEvent,
@@ -58,22 +52,6 @@ def window_local(incident: Incident, tz_name: str) -> str | None:
     end = incident.scheduled_until.astimezone(zone(tz_name))
     end_text = end.strftime("%H:%M %Z") if end.date() == start.date() else end.strftime(LOCAL_FORMAT)
     return f"{start.strftime('%d %b %Y, %H:%M')} – {end_text}"
-
-
-def page_status(audience: str) -> OverallStatus:
-    """The page's overall status as ``audience`` sees it now (the webhook's page.status_indicator)."""
-    components = _where(select(Component.status), visibility.component_filter(audience))
-    incidents = _where(select(Incident.impact, Incident.kind, Incident.status)
-                       .where(Incident.status.in_(OPEN_INCIDENT_STATUSES + ACTIVE_MAINTENANCE_STATUSES)),
-                       visibility.incident_filter(audience))
-    rows = db.session.execute(incidents).all()
-    return overall_status(db.session.scalars(components).all(),
-                          [r.impact for r in rows if r.kind == "incident"],
-                          any(r.kind == "maintenance" for r in rows))
-
-
-def _where(query, clause):
-    return query if clause is None else query.where(clause)
 
 
 def site_context(site: Site, audience: str) -> dict:

@@ -8,6 +8,7 @@ from .. import dispatch
 from ..extensions import db
 from ..models import (
     ACTIVE_MAINTENANCE_STATUSES,
+    CLOSED_STATUSES,
     OPEN_INCIDENT_STATUSES,
     VISIBILITIES,
     Incident,
@@ -153,37 +154,10 @@ def post_update(actor: Actor, incident_id: str, *, status: str | None = None, bo
         check_revision(incident, expected_revision, describe_incident)
         status = check_incident_status(incident.kind, status or incident.status)
         internal_note = visibility == "internal"
-        if internal_note and (status != incident.status or components):
-            raise DomainError("an internal note cannot change the status or components; post a public update",
-                              field="visibility")
-        if not incident.is_open and status == incident.status and not internal_note and status != "postmortem":
-            raise DomainError(f"this {incident.kind} is {incident.status}; reopen it by choosing another status",
-                              field="status")
-        if not body and not internal_note and status == incident.status and not components:
-            raise DomainError("write what changed", field="body")
-        if status == "postmortem" and incident.status != "postmortem":
-            check_may_close(incident)
+        _check_update(incident, status, body, components, internal_note)
         before = describe_incident(incident)
-        cause = "maintenance" if incident.is_maintenance else "incident"
-        if incident.is_maintenance and status == "in_progress" and incident.status == "scheduled" \
-                and not components:
-            # A window that starts puts its components in the status it announced (under maintenance).
-            components = {link.component_id: link.status for link in incident.affected}
-        changes = _link_components(incident, components, at, cause)
-        if status in ("resolved", "postmortem", "completed") and incident.is_open:
-            changes += _release_components(incident, components, at, cause)
-        elif incident.status in ("resolved", "postmortem", "completed") and status not in ("resolved",
-                                                                                             "postmortem",
-                                                                                             "completed"):
-            incident.resolved_at = None  # reopened
-            changes += _link_components(incident, {a.component_id: a.status for a in incident.affected}, at,
-                                        cause)
-        if impact:
-            incident.impact = check_impact(impact)
-        elif components and not incident.is_maintenance:
-            derived = impact_from_components({a.component_id: a.status for a in incident.affected})
-            if IMPACT_RANK[derived] > IMPACT_RANK[incident.impact]:
-                incident.impact = derived
+        changes = _move_components(incident, status, components, at)
+        _raise_impact(incident, impact, components)
         if status != incident.status:
             _set_lifecycle_time(incident, status, at)
             incident.status = status
@@ -203,6 +177,46 @@ def post_update(actor: Actor, incident_id: str, *, status: str | None = None, bo
             dispatch.enqueue(kind, incident, update)
         bump_site_version(public=not internal_note)
     return update
+
+
+def _check_update(incident: Incident, status: str, body: str, components: dict, internal_note: bool) -> None:
+    """DomainError unless this update may be posted: a note changes nothing, a closed incident is reopened by
+    another status, a public update says or changes something, and closing passes the review gate."""
+    if internal_note and (status != incident.status or components):
+        raise DomainError("an internal note cannot change the status or components; post a public update",
+                          field="visibility")
+    if not incident.is_open and status == incident.status and not internal_note and status != "postmortem":
+        raise DomainError(f"this {incident.kind} is {incident.status}; reopen it by choosing another status",
+                          field="status")
+    if not body and not internal_note and status == incident.status and not components:
+        raise DomainError("write what changed", field="body")
+    if status == "postmortem" and incident.status != "postmortem":
+        check_may_close(incident)
+
+
+def _move_components(incident: Incident, status: str, components: dict, at: datetime) -> list:
+    """Apply the update to the affected components and return the changes: a maintenance window that starts
+    puts them in the status it announced, closing releases them, reopening puts them back."""
+    cause = "maintenance" if incident.is_maintenance else "incident"
+    if incident.is_maintenance and status == "in_progress" and incident.status == "scheduled" and not components:
+        components = {link.component_id: link.status for link in incident.affected}
+    changes = _link_components(incident, components, at, cause)
+    if status in CLOSED_STATUSES and incident.is_open:
+        changes += _release_components(incident, components, at, cause)
+    elif incident.status in CLOSED_STATUSES and status not in CLOSED_STATUSES:
+        incident.resolved_at = None  # reopened
+        changes += _link_components(incident, {a.component_id: a.status for a in incident.affected}, at, cause)
+    return changes
+
+
+def _raise_impact(incident: Incident, impact: str | None, components: dict) -> None:
+    """Set the impact chosen, or raise it to what the incident's components imply (never lower it)."""
+    if impact:
+        incident.impact = check_impact(impact)
+    elif components and not incident.is_maintenance:
+        derived = impact_from_components({a.component_id: a.status for a in incident.affected})
+        if IMPACT_RANK[derived] > IMPACT_RANK[incident.impact]:
+            incident.impact = derived
 
 
 def _event_kind(incident: Incident, status: str, previous: str) -> str:

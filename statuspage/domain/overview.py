@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import (
     ACTIVE_MAINTENANCE_STATUSES,
     CLOSED_STATUSES,
+    OPEN_INCIDENT_STATUSES,
     Component,
     ComponentGroup,
     Incident,
@@ -61,7 +62,22 @@ def incident_loader():
 
 
 def _where(query, clause):
+    """``query`` limited by a visibility clause (None: the audience sees everything)."""
     return query if clause is None else query.where(clause)
+
+
+def page_status(audience: str) -> OverallStatus:
+    """The page's overall status as ``audience`` sees it now, in two small queries: for a caller that needs
+    only the indicator (a notification's page.status_indicator), not the whole overview. The same rows and
+    rule as ``load_overview``: unresolved incidents' impacts, active maintenance, visible components."""
+    components = _where(select(Component.status), visibility.component_filter(audience))
+    incidents = _where(select(Incident.impact, Incident.kind, Incident.status)
+                       .where(Incident.status.in_(OPEN_INCIDENT_STATUSES + ACTIVE_MAINTENANCE_STATUSES)),
+                       visibility.incident_filter(audience))
+    rows = db.session.execute(incidents).all()
+    return overall_status(db.session.scalars(components).all(),
+                          [r.impact for r in rows if r.kind == "incident"],
+                          any(r.kind == "maintenance" for r in rows))
 
 
 def weights() -> dict:

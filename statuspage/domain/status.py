@@ -61,10 +61,9 @@ def worst_component_status(statuses) -> str:
     return max(statuses, key=COMPONENT_STATUS_RANK.__getitem__, default="operational")
 
 
-# How bad each sentence is, to break a tie between an incident's and the components' reading of one indicator:
-# a major outage of a component ("Major System Outage") is worse news than a major incident ("Partial System
-# Outage").
-_SEVERITY = {"none": 0, "minor": 1, "major": 2, "critical": 3}
+# An indicator's severity is its impact's rank (IMPACT_RANK). How bad each sentence is, to break a tie between
+# an incident's and the components' reading of one indicator: a major outage of a component ("Major System
+# Outage") is worse news than a major incident ("Partial System Outage").
 _SENTENCE_RANK = {"Partially Degraded Service": 0, "Minor Service Outage": 1, "Partial System Outage": 2,
                   "Major System Outage": 3}
 
@@ -82,7 +81,7 @@ def overall_status(component_statuses, open_incident_impacts, maintenance_in_pro
     if worst in _BY_COMPONENT:
         readings.append(_BY_COMPONENT[worst])
     if readings:
-        return max(readings, key=lambda s: (_SEVERITY[s.indicator], _SENTENCE_RANK[s.description]))
+        return max(readings, key=lambda s: (IMPACT_RANK[s.indicator], _SENTENCE_RANK[s.description]))
     if maintenance_in_progress or worst == "under_maintenance":
         return UNDER_MAINTENANCE
     return ALL_OPERATIONAL

@@ -14,10 +14,21 @@ CHANNEL_SETTING = {"email": "SMTP_URL", "sms": "SMS_URL"}
 CHANNEL_LABEL = {"email": "email", "sms": "SMS", "chat": "chat", "webhook": "webhook"}
 
 
+def unavailable_reason(channel: str) -> str | None:
+    """Why this installation cannot send on ``channel`` (email needs SMTP_URL, SMS needs SMS_URL), or None.
+
+    The one answer to "can we send on this channel": the subscribe forms offer only channels without a reason
+    (``available_channels``), and the worker records the reason on a delivery it cannot make (dead), so a
+    missing setting shows in the console and ``statuspage deliveries`` instead of nothing happening at all."""
+    name = CHANNEL_SETTING.get(channel)
+    if name is None or current_app.config.get(name):
+        return None
+    return f"{CHANNEL_LABEL.get(channel, channel)} is not configured: set STATUSPAGE_{name}"
+
+
 def available_channels() -> dict[str, bool]:
-    """Which channels this site can deliver to: email needs SMTP_URL, SMS needs SMS_URL."""
-    config = current_app.config
-    return {c: not CHANNEL_SETTING.get(c) or bool(config.get(CHANNEL_SETTING[c])) for c in CHANNELS}
+    """Every channel, and whether this site can deliver to it (see ``unavailable_reason``)."""
+    return {c: unavailable_reason(c) is None for c in CHANNELS}
 
 
 def display_target(subscriber: Subscriber) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Component, ComponentStatusChange, Incident, IncidentComponent
+from .status import COMPONENT_STATUS_RANK
 
 DEFAULT_WEIGHTS = {"major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0}
 
@@ -146,7 +147,7 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
             if hi <= lo:
                 continue
             down += (hi - lo).total_seconds() * weights.get(st, 0.0)
-            rank = _RANK.get(st, 0)
+            rank = COMPONENT_STATUS_RANK.get(st, 0)
             if rank > worst_rank:
                 worst, worst_rank = st, rank
         observed = (end - start).total_seconds()
@@ -156,10 +157,6 @@ def compute(component: Component, changes: list, incidents: list, days: list[dat
     spans = [(a if a.year > 1 else None, None if b == now else b, st) for a, b, st in intervals
              if st != "operational" and b > a]
     return ComponentUptime(out, observed_total, down_total, begin, spans, incidents)
-
-
-_RANK = {"operational": 0, "under_maintenance": 1, "degraded_performance": 2, "partial_outage": 3,
-         "major_outage": 4}
 
 
 def window(now: datetime, tz: ZoneInfo, days: int = 90) -> list[date]:
