@@ -5,6 +5,7 @@ The bodies are what the tools send, not enveloped: the schema states exactly wha
 (statuspage/domain/alert_payloads.py) accepts, so the fuzz test can hold both to it.
 """
 from ..domain.alert_payloads import MAX_ALERTS, MAX_LABEL_NAME, MAX_LABELS
+from .openapi_schema import INT, STRING, nullable, obj, operation, ref
 
 TEXT_MAP = {"type": "object", "maxProperties": MAX_LABELS, "propertyNames": {"maxLength": MAX_LABEL_NAME},
             "additionalProperties": {"type": "string"}}
@@ -33,7 +34,6 @@ def _group(version: str, extra: dict) -> dict:
 
 def integration_paths() -> dict:
     """{path under /v1/pages/{page_id}: operations} for the two receivers."""
-    from .openapi import INT, STRING, nullable, obj, operation, ref  # late: that module adds these paths
 
     outcome = obj({"received": INT, "new": INT, "repeated": INT, "resolved": INT, "unmatched": INT,
                    "component_changes": {"type": "array", "items": ref("AffectedComponent")},

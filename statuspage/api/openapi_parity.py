@@ -3,7 +3,7 @@ component and group uptime, the subscriber count and incident templates (statusp
 uptime.py, subscriber_count.py, templates.py). ``openapi.document`` adds them; paths are relative to
 /v1/pages/{page_id}, as there.
 """
-from .openapi import (
+from .openapi_schema import (
     BOOL,
     IDS_IN,
     LIST_ERRORS,

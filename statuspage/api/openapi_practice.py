@@ -9,7 +9,7 @@ from ..domain.leadership import SUMMARY_PARTS
 from ..domain.problems import PROBLEM_STATES, TEXT_FIELDS
 from ..domain.sla import BREACHED, MET, OK, WARNING
 from ..models import REVIEW_SECTIONS, REVIEW_STATES
-from .openapi import (
+from .openapi_schema import (
     BOOL,
     DELETE_ERRORS,
     FLAG,

@@ -1,6 +1,5 @@
-"""The ``statuspage`` command: Flask's CLI plus the project's commands, each group in its own module."""
-import click
-from flask.cli import FlaskGroup
+"""The project's commands, each group in its own module, added to the app's CLI (the ``statuspage`` command itself
+is ``statuspage.__main__``)."""
 
 
 def init_app(app) -> None:
@@ -9,14 +8,3 @@ def init_app(app) -> None:
     for module in (setup, users, incidents, worker, subscribers, retention, export):
         for command in module.COMMANDS:
             app.cli.add_command(command)
-
-
-def _create_app():
-    from .. import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
-def main():
-    """Status page and incident communication."""
