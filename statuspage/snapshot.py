@@ -14,20 +14,19 @@ import logging
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from flask import Response, current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .extensions import db
-from .models import Site
 from .snapshot_files import Snapshot, SnapshotFiles, respond
+from .snapshot_version import PublicVersion, VersionState
 from .telemetry import SNAPSHOT_RENDERS, looked_up
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ PLAIN_PATHS = V2_PATHS | {"/", "/history.rss", "/history.atom", "/maintenance.ic
 COMPONENT_SURFACES = frozenset({"history.rss", "history.atom", "maintenance.ics", "badge.svg", "badge.json"})
 _ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
 MAX_ENTRIES = 5000
-OUTAGE_LOG_EVERY = 60.0
 RENDER_WAIT = 10.0  # seconds a reader with nothing to show waits for another thread's or process's render
 
 
@@ -71,74 +69,6 @@ def public_key(path: str, query_string: str) -> tuple | None:
         if name in COMPONENT_SURFACES and 0 < len(ident) <= 16 and _ID_CHARS.issuperset(ident):
             return ("/components", ident, name)
     return None
-
-
-@dataclass
-class VersionState:
-    value: int | None = None
-    changed_at: datetime = datetime(2000, 1, 1, tzinfo=UTC)
-    ok: bool = True
-
-
-class PublicVersion:
-    """The site's public version, read on a connection of its own whose connect and statement timeouts are
-    short, so a hung database costs one reader a few seconds, never every reader."""
-
-    def __init__(self, url: str, ttl: float, timeout: float):
-        self.url, self.ttl, self.timeout = url, ttl, timeout
-        self.state = VersionState()
-        self.read_at = float("-inf")
-        self._lock = threading.Lock()
-        self._engine = None
-        self._logged_at = float("-inf")
-
-    def _connect(self):
-        if self._engine is None:
-            if self.url.startswith("postgresql"):
-                args = {"connect_timeout": max(1, round(self.timeout)),
-                        "options": f"-c statement_timeout={int(self.timeout * 1000)}"}
-            else:
-                args = {"timeout": self.timeout}
-            # A pool of its own: a hung database that holds every connection of the app's pool cannot make this
-            # check wait, and a pinged connection is cheaper than a new one twice a second.
-            self._engine = create_engine(self.url, pool_size=1, max_overflow=1, pool_timeout=self.timeout,
-                                         pool_pre_ping=True, connect_args=args)
-        return self._engine.connect()
-
-    def read(self) -> VersionState:
-        """Read now; on failure keep the last value and mark it unconfirmed (logged once a minute)."""
-        try:
-            with self._connect() as conn:
-                row = conn.execute(select(Site.public_version, Site.public_changed_at).where(Site.id == 1)).first()
-            self.state = VersionState(row[0], row[1]) if row else VersionState(0)
-        except (SQLAlchemyError, OSError) as error:
-            self.state = VersionState(self.state.value, self.state.changed_at, ok=False)
-            if time.monotonic() - self._logged_at >= OUTAGE_LOG_EVERY:
-                self._logged_at = time.monotonic()
-                log.warning("database unreachable, serving the last good public snapshots: %s",
-                            str(error).splitlines()[0][:200])
-        self.read_at = time.monotonic()
-        return self.state
-
-    def current(self) -> VersionState:
-        """The version, read again when older than the TTL by whichever thread gets there first."""
-        if time.monotonic() - self.read_at <= self.ttl and self.state.value is not None:
-            return self.state
-        if self._lock.acquire(blocking=self.state.value is None):
-            try:
-                if time.monotonic() - self.read_at > self.ttl or self.state.value is None:
-                    self.read()
-            finally:
-                self._lock.release()
-        return self.state
-
-    def forget(self) -> None:
-        self.read_at = float("-inf")
-
-    def close(self) -> None:
-        """Close the check's pooled connection (tests end each app's; a process never needs to)."""
-        if self._engine is not None:
-            self._engine.dispose()
 
 
 class SnapshotStore:
