@@ -10,6 +10,7 @@ admits loopback only, and permits ``http://`` webhooks to 127.0.0.1/localhost.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import apprise
@@ -51,7 +52,9 @@ def validate_target(channel: str, target: str, allow_loopback: bool = False, res
     if channel == "chat":
         return _chat_url(target, allow_loopback, resolve)
     if channel == "webhook":
-        return _webhook_url(target, allow_loopback, resolve)
+        if resolve:
+            return _webhook_url(target, allow_loopback, resolve)
+        return _checked_webhook_url(target, allow_loopback)
     raise InvalidTarget(f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.")
 
 
@@ -130,6 +133,13 @@ def _chat_url(target: str, allow_loopback: bool, resolve: bool) -> str:
         if resolve:
             _refused_resolution(host, allow_loopback)
     return target
+
+
+@lru_cache(maxsize=4096)
+def _checked_webhook_url(target: str, allow_loopback: bool) -> str:
+    """`_webhook_url` without DNS, remembered: a fan-out checks the same URLs on every send (a refusal is an
+    exception, never remembered)."""
+    return _webhook_url(target, allow_loopback, resolve=False)
 
 
 def _webhook_url(target: str, allow_loopback: bool, resolve: bool) -> str:

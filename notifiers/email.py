@@ -89,7 +89,7 @@ class StatusEmail(NotifyEmail):
             for name, address in self.targets:
                 message = self._message(title, body, name, address)
                 self._deliver(address, message.as_bytes(policy=_SMTP_LINES))
-                self.logger.info("Sent Email to %s", address)
+                self.logger.debug("Sent Email to %s", address)
         except smtplib.SMTPRecipientsRefused as error:
             code, reply = next(iter(error.recipients.values()))
             return self._failed(f"The mail server refused the recipient: {code} {_text(reply)}",

@@ -155,7 +155,7 @@ class StatuspageWebhook(NotifyBase):
             return self._failed(f"Could not connect to the webhook: {_short(error)}", False)
         code = response.status
         if 200 <= code < 300:
-            self.logger.info("Sent Statuspage webhook to %s (HTTP %s).", self.target_url, code)
+            self.logger.debug("Sent Statuspage webhook to %s (HTTP %s).", self.target_url, code)
             return True
         detail = response.reason or ""
         if 300 <= code < 400:

@@ -12,6 +12,7 @@ from .domain.recording import SYSTEM, record
 from .extensions import db
 from .models import Delivery, Subscriber
 from .models.columns import UTCDateTime, utcnow
+from .telemetry import count_sent
 
 
 def setting(name: str) -> float:
@@ -131,6 +132,33 @@ def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
     claimed again, or given up as dead) is only updated when it was sent: a message that went out is recorded
     as sent, whatever the row said meanwhile."""
     now = utcnow()
+    sent = [outcome.delivery_id for outcome in outcomes if outcome.sent]
+    channels = _record_sent(worker_name, sent, now) if sent else []
+    failed = [outcome for outcome in outcomes if not outcome.sent]
+    if failed:
+        _record_failures(worker_name, failed, now)
+    db.session.commit()
+    count_sent(channels)
+
+
+def _record_sent(worker_name: str, ids: list[int], now: datetime) -> list[str]:
+    """Mark ``ids`` sent in one UPDATE (the bulk of a fan-out: no row travels through the ORM); returns the
+    channel of each row that was not sent already. The lease ends; claimed_by keeps which worker sent it
+    (operators trace duplicates by it)."""
+    return db.session.scalars(_sent_update(), {"ids": ids, "now": now, "worker": worker_name}).all()
+
+
+@cache
+def _sent_update():
+    delivery = Delivery.__table__
+    now = bindparam("now", type_=UTCDateTime())
+    return (update(delivery).where(delivery.c.id.in_(bindparam("ids", expanding=True)), delivery.c.state != "sent")
+            .values(state="sent", sent_at=now, updated_at=now, last_error=None, claimed_by=bindparam("worker"),
+                    lease_expires_at=None, attempts=delivery.c.attempts + 1)
+            .returning(delivery.c.channel))
+
+
+def _record_failures(worker_name: str, outcomes: list[Outcome], now: datetime) -> None:
     max_attempts = int(setting("MAX_ATTEMPTS"))
     # One query for the whole batch; the loop below then finds every row in the identity map.
     loaded = {d.id: d for d in db.session.scalars(
@@ -138,13 +166,6 @@ def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         delivery = loaded.get(outcome.delivery_id)
         if delivery is None:
-            continue
-        if outcome.sent:
-            if delivery.state != "sent":
-                delivery.state, delivery.sent_at, delivery.last_error = "sent", now, None
-                # The lease ends; claimed_by keeps which worker sent it (operators trace duplicates by it).
-                delivery.claimed_by, delivery.lease_expires_at = worker_name, None
-                delivery.attempts += 1
             continue
         if delivery.state != "claimed" or delivery.claimed_by != worker_name:
             continue
@@ -167,7 +188,6 @@ def record_results(worker_name: str, outcomes: list[Outcome]) -> None:
         else:
             delivery.state = "pending"
             delivery.next_attempt_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
-    db.session.commit()
 
 
 def release_expired_leases(now: datetime | None = None) -> int:

@@ -7,14 +7,20 @@ with the fewest sends running (ties: the one served least recently), so a webhoo
 at most its share of the lane's threads while another host's deliveries keep flowing; with one destination
 (a benchmark sink, the SMTP relay) every thread serves it.
 
+Inside a destination's queue, jobs go out by rank (priority, then rank within the event: ``dispatch.claim_due``'s
+order), not by arrival: a new event's first deliveries, claimed while an earlier event's are still queued,
+overtake them instead of waiting behind a lane's worth of them. (One subscriber's later update is never
+claimed while its earlier one is held, so this cannot reorder one subscriber's messages.)
+
 A lane holds at most ``capacity`` claimed deliveries (queued or sending; the rest stay in the database for any
 worker) and asks for more once a thread's worth is free, so claims stay batched. Results are collected as
 sends finish. Only the worker's main thread touches the database; lane threads only send.
 """
+import heapq
 import itertools
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 
 CHANNELS = ("email", "sms", "chat", "webhook")
 
@@ -47,7 +53,7 @@ class Lane:
         self.capacity = max(capacity, threads)
         self.wake = wake  # set whenever a send finishes (the main loop sleeps on it)
         self.cond = threading.Condition()
-        self.queues: dict[str, deque] = {}
+        self.queues: dict[str, list] = {}  # destination -> heap of (rank, tiebreak, fn, args)
         self.running: Counter = Counter()
         self.served: dict[str, int] = {}
         self.results: list = []
@@ -75,11 +81,11 @@ class Lane:
         return finished > 0 and (finished >= self.capacity // 2 or finished == self.held)
 
     def submit(self, items: list) -> None:
-        """Queue ``(destination, fn, args)`` items all at once, so a free thread chooses among all of them (one
-        by one, the first items' destination would take every idle thread before the others were queued)."""
+        """Queue ``(destination, rank, fn, args)`` items all at once, so a free thread chooses among all of them
+        (one by one, the first items' destination would take every idle thread before the others were queued)."""
         with self.cond:
-            for destination, fn, args in items:
-                self.queues.setdefault(destination, deque()).append((fn, args))
+            for destination, rank, fn, args in items:
+                heapq.heappush(self.queues.setdefault(destination, []), (rank, next(self._tick), fn, args))
             self.held += len(items)
             while len(self.workers) < min(self.threads, self.held):  # threads start as work first arrives
                 worker = threading.Thread(target=self._run, name=f"send-{self.channel}-{len(self.workers)}",
@@ -91,12 +97,12 @@ class Lane:
     def _take(self):
         destination = min(self.queues, key=lambda d: (self.running.get(d, 0), self.served.get(d, -1)))
         queue = self.queues[destination]
-        item = queue.popleft()
+        _, _, fn, args = heapq.heappop(queue)
         if not queue:
             del self.queues[destination]
         self.running[destination] += 1
         self.served[destination] = next(self._tick)
-        return destination, item
+        return destination, (fn, args)
 
     def _run(self) -> None:
         while True:

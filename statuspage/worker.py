@@ -127,8 +127,9 @@ class Pipeline:
             self.known.append(held(job, until))
             return
         channel = job.channel if job.channel in self.lanes else next(iter(self.lanes))
-        queued.setdefault(channel, []).append(
-            (job.destination, attempt, (self.sender, replace(job, probe=probe) if probe else job, self.breakers.hold)))
+        queued.setdefault(channel, []).append((job.destination, job.rank, attempt,
+                                               (self.sender, replace(job, probe=probe) if probe else job,
+                                                self.breakers.hold)))
 
     def relay(self, channel: str) -> str | None:
         """The one destination of every delivery on ``channel`` (the SMTP relay, the SMS provider), or None."""
