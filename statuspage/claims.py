@@ -6,13 +6,27 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Integer, and_, bindparam, case, func, select, update
+from sqlalchemy import Integer, and_, any_, bindparam, case, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from .domain.recording import SYSTEM, record
 from .extensions import db
 from .models import Delivery, Subscriber
 from .models.columns import UTCDateTime, utcnow
 from .telemetry import count_sent
+
+
+def in_ids(column, postgresql: bool):
+    """``column IN :ids``. On PostgreSQL one array parameter (``= ANY(:ids)``): the statement's text is the same
+    whatever the number of ids, so it is compiled and converted once and the driver can prepare it; a list of
+    hundreds of placeholders elsewhere."""
+    if postgresql:
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def on_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
 
 
 def setting(name: str) -> float:
@@ -47,10 +61,8 @@ def claim_due(worker_name: str, limit: int = 50, lease_seconds: float | None = N
         due = [i for i in due if i not in waiting][:limit]
     claimed = []
     if due:
-        claimed = db.session.scalars(
-            update(Delivery).where(Delivery.id.in_(due), Delivery.state == "pending")
-            .values(state="claimed", claimed_by=worker_name, lease_expires_at=lease, updated_at=now)
-            .returning(Delivery.id).execution_options(synchronize_session=False)).all()
+        claimed = db.session.scalars(_claim_update(on_postgresql()),
+                                     {"ids": due, "worker": worker_name, "lease": lease, "now": now}).all()
     db.session.commit()
     return sorted(claimed)
 
@@ -68,7 +80,17 @@ def _due_query(by_channel: bool):
 
 
 @cache
-def _earlier_query():
+def _claim_update(postgresql: bool):
+    delivery = Delivery.__table__
+    return (update(delivery).where(in_ids(delivery.c.id, postgresql), delivery.c.state == "pending")
+            .values(state="claimed", claimed_by=bindparam("worker"),
+                    lease_expires_at=bindparam("lease", type_=UTCDateTime()),
+                    updated_at=bindparam("now", type_=UTCDateTime()))
+            .returning(delivery.c.id))
+
+
+@cache
+def _earlier_query(postgresql: bool):
     """(id, latest retry time of an earlier one) of candidates whose subscriber has an earlier delivery of
     the same incident still pending or claimed."""
     delivery, earlier = Delivery.__table__, Delivery.__table__.alias("earlier")
@@ -78,14 +100,14 @@ def _earlier_query():
                                                      earlier.c.incident_id == delivery.c.incident_id,
                                                      earlier.c.event_id < delivery.c.event_id,
                                                      earlier.c.state.in_(("pending", "claimed")))))
-            .where(delivery.c.id.in_(bindparam("ids", expanding=True))).group_by(delivery.c.id))
+            .where(in_ids(delivery.c.id, postgresql)).group_by(delivery.c.id))
 
 
 def _waiting_for_earlier(ids: list[int], now: datetime) -> set[int]:
     """Which of ``ids`` must wait for an earlier delivery to the same subscriber. One whose earlier delivery
     waits for a retry later is put off until just after it (so it leaves the head of the queue); one whose
     earlier delivery is being sent or due now stays due and is simply not claimed this time."""
-    rows = db.session.execute(_earlier_query(), {"ids": ids}).all()
+    rows = db.session.execute(_earlier_query(on_postgresql()), {"ids": ids}).all()
     later = {}
     for delivery_id, retry_at in rows:
         if retry_at is not None and retry_at > now:
@@ -145,14 +167,14 @@ def _record_sent(worker_name: str, ids: list[int], now: datetime) -> list[str]:
     """Mark ``ids`` sent in one UPDATE (the bulk of a fan-out: no row travels through the ORM); returns the
     channel of each row that was not sent already. The lease ends; claimed_by keeps which worker sent it
     (operators trace duplicates by it)."""
-    return db.session.scalars(_sent_update(), {"ids": ids, "now": now, "worker": worker_name}).all()
+    return db.session.scalars(_sent_update(on_postgresql()), {"ids": ids, "now": now, "worker": worker_name}).all()
 
 
 @cache
-def _sent_update():
+def _sent_update(postgresql: bool):
     delivery = Delivery.__table__
     now = bindparam("now", type_=UTCDateTime())
-    return (update(delivery).where(delivery.c.id.in_(bindparam("ids", expanding=True)), delivery.c.state != "sent")
+    return (update(delivery).where(in_ids(delivery.c.id, postgresql), delivery.c.state != "sent")
             .values(state="sent", sent_at=now, updated_at=now, last_error=None, claimed_by=bindparam("worker"),
                     lease_expires_at=None, attempts=delivery.c.attempts + 1)
             .returning(delivery.c.channel))

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from . import dispatch
 from .breakers import destination, held_reason, looks_unreachable
+from .claims import in_ids, on_postgresql
 from .dispatch import Outcome
 from .domain.subscription_rules import unavailable_reason
 from .extensions import db
@@ -129,13 +130,13 @@ class SubscriberRow(NamedTuple):
 
 
 @cache
-def _jobs_query():
+def _jobs_query(postgresql: bool):
     """Each claimed delivery's id, event id and subscriber columns (built once, like the claim query)."""
     delivery, subscriber = Delivery.__table__, Subscriber.__table__
     return (select(delivery.c.id, delivery.c.event_id, delivery.c.priority, delivery.c.seq,
                    *(subscriber.c[name] for name in SubscriberRow._fields))
             .join(subscriber, subscriber.c.id == delivery.c.subscriber_id)
-            .where(delivery.c.id.in_(bindparam("ids", expanding=True))).order_by(delivery.c.id))
+            .where(in_ids(delivery.c.id, postgresql)).order_by(delivery.c.id))
 
 
 def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[list[Job], list[Outcome]]:
@@ -143,7 +144,7 @@ def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[li
     meanwhile are skipped; a channel this installation cannot send on is a permanent failure with the setting
     to fix; a delivery whose context cannot be built fails alone (retried as usual), so one bad row never
     holds back the rest of the batch until the leases expire."""
-    rows = db.session.execute(_jobs_query(), {"ids": ids}).all()
+    rows = db.session.execute(_jobs_query(on_postgresql()), {"ids": ids}).all()
     events = {event.id: event for event in db.session.scalars(
         select(NotificationEvent).where(NotificationEvent.id.in_({row.event_id for row in rows})))}
     contexts = contexts or EventContexts()

@@ -32,7 +32,7 @@ log = logging.getLogger("statuspage.worker")
 # Deliveries a lane claims at a time for each of its threads: a claim costs a few database round trips whatever
 # its size, so bigger claims leave the database a smaller share per delivery, while a lane (two claims) stays
 # short enough that a new event's deliveries are not queued long behind an old one's.
-BATCH_PER_THREAD = 16
+BATCH_PER_THREAD = 64
 
 
 def beat(name: str, info: str) -> None:

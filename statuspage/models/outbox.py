@@ -34,7 +34,7 @@ class Delivery(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("notification_event.id", ondelete="CASCADE"))
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"), index=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,6 +57,9 @@ class Delivery(db.Model):
         UniqueConstraint("event_id", "subscriber_id", name="uq_delivery_event_subscriber"),
         Index("ix_delivery_due", "state", "next_attempt_at"),
         Index("ix_delivery_lane", "channel", "state", "priority", "seq"),
+        # A subscriber's deliveries, by incident and event: the claim's "an earlier update still pending?" check
+        # (``claims._waiting_for_earlier``) reads a few entries per candidate whatever the plan.
+        Index("ix_delivery_subscriber_incident", "subscriber_id", "incident_id", "event_id"),
     )
 
 
