@@ -11,7 +11,10 @@ machine whose load changes affects both sides alike); ratios are taken within a 
 reported. A worker run is timed from the moment the incident is published until the last of its deliveries
 is recorded as sent (expansion included, start-up excluded). While it fans out, probe events (one webhook to
 one subscriber each) are published; their latency is publish → arrival at the sink, and the p95 is reported.
-Peak RSS is the largest VmHWM of the worker processes. The database's tables are dropped and recreated.
+The probes are successive updates of one incident to one subscriber, so any that arrive out of order
+break the ordering rule: they are counted ("reordered"). Peak RSS is the largest VmHWM of the worker
+processes. For context, the webhook bare loop is also run with the worker's thread count (one kept-alive
+connection per thread), which shows what CPython's threads cost before the worker does anything. The database's tables are dropped and recreated.
 The last line reads ``fanout: email <x>× bare, webhook <y>× bare`` (per worker, one worker).
 """
 import argparse
@@ -25,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -71,6 +75,37 @@ def bare_http(url: str, count: int) -> float:
     for n in range(count):
         pool.request("POST", f"{url}/{n}", body=payload, headers={"Content-Type": "application/json"})
     return count / (time.perf_counter() - start)
+
+
+def bare_http_threads(url: str, count: int, threads: int) -> float:
+    """Requests/s of ``threads`` threads sharing one keep-alive pool (a connection each): the worker's lane
+    strategy with nothing but the POST, to show what CPython's threads alone cost against the one-thread loop."""
+    pool = urllib3.PoolManager(maxsize=threads)
+    payload = json.dumps({"incident": {"name": "API errors", "body": BODY}, "meta": {"n": 0}}).encode()
+    share = count // threads
+
+    def loop() -> None:
+        for n in range(share):
+            pool.request("POST", f"{url}/{n}", body=payload, headers={"Content-Type": "application/json"})
+
+    runners = [threading.Thread(target=loop) for _ in range(threads)]
+    start = time.perf_counter()
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
+    return share * threads / (time.perf_counter() - start)
+
+
+def reorderings(arrivals: list[tuple[str, float]]) -> int:
+    """Probe deliveries that arrived after a later update of the same incident (the probes are successive
+    updates of one incident to one subscriber): each one breaks the ordering rule."""
+    latest, count = -1, 0
+    for key, _ in arrivals:
+        event_id = int(key.split("-", 1)[0])
+        count += event_id < latest
+        latest = max(latest, event_id)
+    return count
 
 
 def reset(targets: list[str], channel: str, probe_url: str) -> int:
@@ -146,7 +181,7 @@ def publish_probe(incident_id: str, probe_id: int, number: int) -> tuple[str, fl
 
 def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: int, pipe, log_dir: str):
     """Start the workers, publish, probe while it fans out, wait for ``expected`` sent deliveries.
-    Returns (seconds publish → last delivery, probe latencies in s, peak RSS MB)."""
+    Returns (seconds publish → last delivery, probe latencies in s, peak RSS MB, probes out of order)."""
     command = [STATUSPAGE, "worker", "--concurrency", str(concurrency)]  # default poll interval (1 s)
     procs = [subprocess.Popen([*command, "--name", f"bench-{n}"], env=env,
                               stdout=open(f"{log_dir}/worker-{n}.log", "ab"),  # noqa: SIM115
@@ -177,9 +212,10 @@ def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: in
         for p in procs:
             p.wait(60)
     pipe.send("probes")
-    arrivals = dict(pipe.recv())
+    received = pipe.recv()
+    arrivals = dict(received)
     latencies = [arrivals[key] - at for key, at in published.items() if key in arrivals]
-    return elapsed, latencies, peak
+    return elapsed, latencies, peak, reorderings(received)
 
 
 def p95(values: list[float]) -> float:
@@ -209,7 +245,8 @@ def main() -> None:
                       "ALLOW_LOOPBACK_WEBHOOKS": True, "PUBLIC_URL": "https://status.example.com"})
     worker_counts = [int(w) for w in args.workers.split(",")]
     sizes = {"email": args.emails, "webhook": args.webhooks}
-    results = {}  # (channel, workers) -> list of (rate, ratio per worker, seconds, latencies, peak)
+    results = {}  # (channel, workers) -> list of (rate, ratio per worker, seconds, latencies, peak, reordered)
+    threaded = []  # the webhook bare loop with the worker's thread count
     try:
         with app.app_context():
             db.drop_all()
@@ -220,21 +257,27 @@ def main() -> None:
                 for channel, n in sizes.items():
                     bare = (bare_smtp(smtp_port, n) if channel == "email"
                             else bare_http(f"{http_url}/bare", n))
-                    results.setdefault((channel, 0), []).append((bare, 1.0, n / bare, [], 0.0))
+                    results.setdefault((channel, 0), []).append((bare, 1.0, n / bare, [], 0.0, 0))
+                    if channel == "webhook":
+                        threaded.append(bare_http_threads(f"{http_url}/bare", n, args.concurrency))
                     targets = ([f"user{i}@example.com" for i in range(n)] if channel == "email"
                                else [f"{http_url}/hook/{i}" for i in range(n)])
                     for workers in worker_counts:
                         probe_id = reset(targets, channel, f"{http_url}/probe")
-                        seconds, latencies, peak = run_workers(env, workers, args.concurrency, n, probe_id,
-                                                               pipe, log_dir)
+                        seconds, latencies, peak, reordered = run_workers(env, workers, args.concurrency, n,
+                                                                          probe_id, pipe, log_dir)
                         rate = n / seconds
                         results.setdefault((channel, workers), []).append(
-                            (rate, rate / workers / bare, seconds, latencies, peak))
+                            (rate, rate / workers / bare, seconds, latencies, peak, reordered))
                         print(f"  round {round_number + 1} {channel}: bare {bare:6.0f}/s, {workers} worker(s) "
                               f"{rate:6.0f}/s ({rate / workers / bare:.2f}x bare per worker), "
-                              f"{seconds:.1f}s, probe p95 {p95(latencies):.2f}s, peak RSS {peak:.0f} MB",
-                              flush=True)
+                              f"{seconds:.1f}s, probe p95 {p95(latencies):.2f}s, {reordered} reordered, "
+                              f"peak RSS {peak:.0f} MB", flush=True)
             report(results, sizes, worker_counts)
+            print(f"(webhook bare with {args.concurrency} threads on {args.concurrency} kept-alive connections: "
+                  f"{statistics.median(threaded):.0f}/s; CPython's threads alone cost that against one)")
+            print(f"fanout: email {results['ratios'][('email', 1)]:.2f}× bare, "
+                  f"webhook {results['ratios'][('webhook', 1)]:.2f}× bare")
     finally:
         pipe.send("stop")
         sinks.join(10)
@@ -242,7 +285,7 @@ def main() -> None:
 
 def report(results: dict, sizes: dict, worker_counts: list[int]) -> None:
     print(f"\n{'channel':9}{'workers':>8}{'N':>8}{'deliveries/s':>14}{'x bare/worker':>15}"
-          f"{'publish→last':>14}{'probe p95':>11}{'peak RSS':>10}")
+          f"{'publish→last':>14}{'probe p95':>11}{'peak RSS':>10}{'reordered':>11}")
     ratios = {}
     for channel in sizes:
         for workers in [0, *worker_counts]:
@@ -252,10 +295,11 @@ def report(results: dict, sizes: dict, worker_counts: list[int]) -> None:
             seconds = statistics.median(r[2] for r in runs)
             latencies = [latency for r in runs for latency in r[3]]
             label = "bare" if workers == 0 else str(workers)
-            tail = "" if workers == 0 else f"{p95(latencies):10.2f}s{max(r[4] for r in runs):8.0f} MB"
+            tail = "" if workers == 0 else (f"{p95(latencies):10.2f}s{max(r[4] for r in runs):8.0f} MB"
+                                            f"{sum(r[5] for r in runs):11}")
             print(f"{channel:9}{label:>8}{sizes[channel]:>8,}{rate:14.0f}{ratio:15.2f}{seconds:13.1f}s" + tail)
             ratios[(channel, workers)] = ratio
-    print(f"fanout: email {ratios[('email', 1)]:.2f}× bare, webhook {ratios[('webhook', 1)]:.2f}× bare")
+    results["ratios"] = ratios
 
 
 if __name__ == "__main__":
