@@ -120,3 +120,31 @@ def test_a_dead_earlier_update_does_not_hold_back_the_later_ones(app):
     assert sorted(sum(received.values(), [])) == [1, 1, 1, 2, 2, 2, 3, 3, 3]
     assert [numbers for numbers in received.values() if numbers != [1, 2, 3]] == []
     assert states() == {"dead": 1, "sent": 8}
+
+
+def test_a_lane_sends_a_new_event_s_queued_deliveries_before_an_old_event_s():
+    """Claimed deliveries wait in their lane by rank (priority, rank within the event), not by arrival: a new
+    event's first deliveries, claimed while an old event's are still queued, go out next."""
+    from statuspage.lanes import Lane
+
+    lane, release, sent = Lane("webhook", 1, 200, threading.Event()), threading.Event(), []
+
+    def send(label):
+        if label == "blocker":
+            release.wait(5)
+        sent.append(label)
+        return label
+
+    try:
+        lane.submit([("hooks.example.com", (1, 0), send, ("blocker",))])  # the lane's one thread is busy
+        assert wait_until(lambda: not lane.queues, timeout=5)
+        lane.submit([("hooks.example.com", (1, seq), send, (f"old-{seq}",)) for seq in range(100, 150)])
+        lane.submit([("hooks.example.com", (1, seq), send, (f"new-{seq}",)) for seq in range(1, 4)])
+        lane.submit([("hooks.example.com", (0, 1), send, ("confirmation",))])
+        release.set()
+        assert wait_until(lambda: len(sent) == 55, timeout=5)
+    finally:
+        release.set()
+        lane.shutdown()
+    assert sent[:6] == ["blocker", "confirmation", "new-1", "new-2", "new-3", "old-100"]
+    assert sent[6:] == [f"old-{seq}" for seq in range(101, 150)]
