@@ -19,21 +19,18 @@ sends finish. Only the worker's main thread touches the database; lane threads o
 import heapq
 import itertools
 import threading
-import time
 from collections import Counter
 
 CHANNELS = ("email", "sms", "chat", "webhook")
 
 
-def wait_any(lanes, wake: threading.Event, timeout: float, gather: float = 0.05) -> None:
-    """Sleep until some lane's send finishes (at most ``timeout`` seconds), then up to ``gather`` seconds more
-    until some lane is ``ready``, so results are recorded in batches rather than one transaction each."""
-    wake.wait(timeout)
+def wait_any(lanes, wake: threading.Event, timeout: float) -> None:
+    """Sleep until some lane is ``ready`` (at most ``timeout`` seconds): results are recorded in batches, and
+    the sending threads do not hand the interpreter to the main thread after every send (a lane sets ``wake``
+    only when it becomes ready)."""
     wake.clear()
-    deadline = time.monotonic() + gather
-    while not any(lane.ready() for lane in lanes) and time.monotonic() < deadline:
-        wake.wait(0.005)
-        wake.clear()
+    if not any(lane.ready() for lane in lanes):
+        wake.wait(timeout)
 
 
 def channel_threads(spec: str, default: int) -> dict[str, int]:
@@ -51,7 +48,7 @@ class Lane:
     def __init__(self, channel: str, threads: int, capacity: int, wake: threading.Event):
         self.channel, self.threads = channel, threads
         self.capacity = max(capacity, threads)
-        self.wake = wake  # set whenever a send finishes (the main loop sleeps on it)
+        self.wake = wake  # set when the lane becomes ready (the main loop sleeps on it)
         self.cond = threading.Condition()
         self.queues: dict[str, list] = {}  # destination -> heap of (rank, tiebreak, fn, args)
         self.running: Counter = Counter()
@@ -77,7 +74,10 @@ class Lane:
     def ready(self) -> bool:
         """Worth recording: half the lane has finished, or all of it."""
         with self.cond:
-            finished = len(self.results)
+            return self._ready()
+
+    def _ready(self) -> bool:
+        finished = len(self.results)
         return finished > 0 and (finished >= self.capacity // 2 or finished == self.held)
 
     def submit(self, items: list) -> None:
@@ -119,7 +119,9 @@ class Lane:
                 with self.cond:
                     self.running[destination] -= 1
                     self.results.append(result)
-                self.wake.set()
+                    ready = self._ready()
+                if ready:
+                    self.wake.set()
 
     def done(self) -> list:
         """Results of the sends finished since the last call."""

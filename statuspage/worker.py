@@ -156,7 +156,7 @@ class Pipeline:
         return len(outcomes)
 
     def wait(self, timeout: float) -> None:
-        """Until a send finishes (then a moment more, so results are recorded in batches)."""
+        """Until a lane is ready to be recorded (half of it, or all of it, has finished), or ``timeout``."""
         wait_any(self.lanes.values(), self.wake, timeout)
 
     def flush(self) -> int:
@@ -228,7 +228,7 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                 if added or pipeline.claimed:
                     continue  # more may be due: claim again at once
                 if pipeline.in_flight:
-                    pipeline.wait(poll_interval)  # until some send finishes
+                    pipeline.wait(min(poll_interval, EXPAND_EVERY))  # until a lane is ready (or time to expand)
                 elif done:
                     continue  # results recorded: a retry may be due at once
                 elif once:
