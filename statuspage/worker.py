@@ -29,9 +29,10 @@ from .models.columns import utcnow
 from .notifications import EventContexts
 
 log = logging.getLogger("statuspage.worker")
-# Deliveries a lane claims at a time for each of its threads: a claim costs a few database round trips whatever
-# its size, so bigger claims leave the database a smaller share per delivery, while a lane (two claims) stays
-# short enough that a new event's deliveries are not queued long behind an old one's.
+# Deliveries a lane claims at a time for each of its threads: a claim, its load and its record cost a few
+# database round trips whatever their size, so bigger claims leave the main thread (and the database) a
+# smaller share per delivery. A lane holds two claims; a new event's deliveries do not queue behind the rest of
+# them (a lane sends by rank, statuspage.lanes).
 BATCH_PER_THREAD = 64
 # While deliveries are being sent, new events are expanded this often (the rest of the housekeeping waits for
 # the poll interval): an update published during a large fan-out starts going out within a fraction of a second.
