@@ -13,8 +13,10 @@ overtake them instead of waiting behind a lane's worth of them. (One subscriber'
 claimed while its earlier one is held, so this cannot reorder one subscriber's messages.)
 
 A lane holds at most ``capacity`` claimed deliveries (queued or sending; the rest stay in the database for any
-worker) and asks for more once a thread's worth is free, so claims stay batched. Results are collected as
-sends finish. Only the worker's main thread touches the database; lane threads only send.
+worker): ``DEPTH`` batches. When one batch has finished, the main thread records it and claims the next while
+the others are still being sent, so the threads never wait for the database (with two batches, they ran dry
+while the main thread recorded, claimed and loaded). Only the worker's main thread touches the database; lane
+threads only send.
 """
 import heapq
 import itertools
@@ -45,6 +47,8 @@ def channel_threads(spec: str, default: int) -> dict[str, int]:
 
 
 class Lane:
+    DEPTH = 3  # batches held: one recorded and claimed again while the others are sent
+
     def __init__(self, channel: str, threads: int, capacity: int, wake: threading.Event):
         self.channel, self.threads = channel, threads
         self.capacity = max(capacity, threads)
@@ -67,18 +71,22 @@ class Lane:
     def free(self) -> int:
         return self.capacity - self.held
 
+    @property
+    def batch(self) -> int:
+        return max(self.capacity // self.DEPTH, 1)
+
     def wants_more(self) -> bool:
-        """Claim when half the lane is free (or it is idle): claims stay batched, threads stay busy."""
-        return not self.held or self.free() >= self.capacity // 2
+        """Claim when a batch is free (or the lane is idle): claims stay batched, threads stay busy."""
+        return not self.held or self.free() >= self.batch
 
     def ready(self) -> bool:
-        """Worth recording: half the lane has finished, or all of it."""
+        """Worth recording: a batch has finished, or all the lane holds."""
         with self.cond:
             return self._ready()
 
     def _ready(self) -> bool:
         finished = len(self.results)
-        return finished > 0 and (finished >= self.capacity // 2 or finished == self.held)
+        return finished > 0 and (finished >= self.batch or finished == self.held)
 
     def submit(self, items: list) -> None:
         """Queue ``(destination, rank, fn, args)`` items all at once, so a free thread chooses among all of them

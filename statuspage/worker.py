@@ -31,8 +31,8 @@ from .notifications import EventContexts
 log = logging.getLogger("statuspage.worker")
 # Deliveries a lane claims at a time for each of its threads: a claim, its load and its record cost a few
 # database round trips whatever their size, so bigger claims leave the main thread (and the database) a
-# smaller share per delivery. A lane holds two claims; a new event's deliveries do not queue behind the rest of
-# them (a lane sends by rank, statuspage.lanes).
+# smaller share per delivery. A lane holds Lane.DEPTH claims; a new event's deliveries do not queue behind the
+# rest of them (a lane sends by rank, statuspage.lanes).
 BATCH_PER_THREAD = 64
 # While deliveries are being sent, new events are expanded this often (the rest of the housekeeping waits for
 # the poll interval): an update published during a large fan-out starts going out within a fraction of a second.
@@ -171,10 +171,10 @@ class Pipeline:
 
 def make_lanes(app, concurrency: int, batch: int | None) -> dict[str, Lane]:
     """One lane per channel: ``concurrency`` threads each (or WORKER_CHANNEL_THREADS), claiming ``batch`` per
-    ``concurrency`` threads at a time (BATCH_PER_THREAD per thread by default), holding two such batches (one
-    sending)."""
+    ``concurrency`` threads at a time (BATCH_PER_THREAD per thread by default), holding Lane.DEPTH such
+    batches."""
     threads = channel_threads(app.config.get("WORKER_CHANNEL_THREADS", ""), concurrency)
-    per_thread, wake = 2 * (batch or concurrency * BATCH_PER_THREAD) / concurrency, threading.Event()
+    per_thread, wake = Lane.DEPTH * (batch or concurrency * BATCH_PER_THREAD) / concurrency, threading.Event()
     return {channel: Lane(channel, threads[channel], max(int(threads[channel] * per_thread), 1), wake)
             for channel in CHANNELS}
 

@@ -1,6 +1,6 @@
 """A ``statuspage worker`` process is SIGKILLed in the middle of 2,000 deliveries and started again: every
 subscriber still gets the message (at-least-once; the duplicates a crash can cause are counted and bounded
-by one claimed batch)."""
+by what one worker holds)."""
 import os
 import signal
 import subprocess
@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 from statuspage.domain.incidents import open_incident
 from statuspage.domain.recording import SYSTEM
 from statuspage.extensions import db
+from statuspage.lanes import Lane
 from statuspage.models import Delivery, Subscriber
 from statuspage.models.columns import new_id, utcnow
 from statuspage.worker import BATCH_PER_THREAD
@@ -95,9 +96,9 @@ def test_a_killed_worker_loses_no_delivery(app, http_sink, tmp_path):
     print(f"\ncrash test: {received_before_restart} received before SIGKILL, {stranded} claims stranded, "
           f"{len(requests)} requests for {SUBSCRIBERS} subscribers, {duplicates} duplicates")
     assert distinct_paths(http_sink) == {f"/subscriber/{n}" for n in range(SUBSCRIBERS)}
-    # At most what the worker held when it died: its webhook lane holds 4 claimed deliveries per thread
-    # (statuspage.lanes), any of which can have gone out unrecorded; two batches' worth is the bound.
-    assert duplicates <= 2 * BATCH
+    # At most what the worker held when it died: its webhook lane holds Lane.DEPTH batches (statuspage.lanes),
+    # any of which can have gone out unrecorded.
+    assert duplicates <= Lane.DEPTH * BATCH
     keys = {}
     for r in requests:  # a duplicate carries the same idempotency key as the first copy
         keys.setdefault(r.path, set()).add(r.headers.get("Idempotency-Key") or r.headers.get("X-Idempotency-Key"))

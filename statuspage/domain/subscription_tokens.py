@@ -73,12 +73,13 @@ def subscription_links(subscriber: Subscriber, confirm: bool = True) -> dict[str
     """Absolute links for messages to ``subscriber``: manage_url, unsubscribe_url (a page with one button),
     unsubscribe_post_url (RFC 8058 one-click target for List-Unsubscribe) and confirm_url (expires in 7
     days; None unless ``confirm``, for messages that ask for no confirmation)."""
-    manage = make_token(subscriber, "manage")
+    base = public_url("/subscriptions/")
+    manage = base + make_token(subscriber, "manage")
     return {
-        "manage_url": public_url(f"/subscriptions/{manage}"),
-        "unsubscribe_url": public_url(f"/subscriptions/{manage}/unsubscribe"),
-        "unsubscribe_post_url": public_url(f"/subscriptions/{manage}/unsubscribe"),
-        "confirm_url": public_url(f"/subscriptions/{make_token(subscriber, 'confirm')}/confirm") if confirm else None,
+        "manage_url": manage,
+        "unsubscribe_url": f"{manage}/unsubscribe",
+        "unsubscribe_post_url": f"{manage}/unsubscribe",
+        "confirm_url": f"{base}{make_token(subscriber, 'confirm')}/confirm" if confirm else None,
     }
 
 
