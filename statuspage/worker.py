@@ -34,8 +34,8 @@ log = logging.getLogger("statuspage.worker")
 # smaller share per delivery. A lane holds Lane.DEPTH claims; a new event's deliveries do not queue behind the
 # rest of them (a lane sends by rank, statuspage.lanes).
 BATCH_PER_THREAD = 64
-# While deliveries are being sent, new events are expanded this often (the rest of the housekeeping waits for
-# the poll interval): an update published during a large fan-out starts going out within a fraction of a second.
+# New events are expanded this often (the rest of the housekeeping waits for the poll interval): a notice starts
+# going out within a fraction of a second of its publication, during a large fan-out as on an idle worker.
 EXPAND_EVERY = 0.2
 
 
@@ -186,8 +186,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
 
     ``sender(job)`` sends one Job or raises (DeliveryFailed, or anything: transient); the default renders
     and sends through ``notifiers``. ``concurrency`` is the number of sending threads of each channel's lane.
-    Heartbeat, leases and the clock run at most once per ``poll_interval`` while a backlog drains; new events
-    are expanded every ``EXPAND_EVERY`` seconds meanwhile.
+    Heartbeat, leases and the clock run once per ``poll_interval``; new events are expanded every
+    ``EXPAND_EVERY`` seconds (when ``poll_interval`` is not shorter).
     Returns {"passes", "handled"} counts.
     """
     name = name or f"{socket.gethostname()}-{os.getpid()}"
@@ -212,7 +212,7 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                         beat(name, f"pid={os.getpid()} handled={totals['handled']}")
                         added = pipeline.housekeeping()
                         last_housekeeping = last_expansion = time.monotonic()
-                    elif pipeline.in_flight and time.monotonic() - last_expansion >= EXPAND_EVERY:
+                    elif time.monotonic() - last_expansion >= EXPAND_EVERY:
                         added = pipeline.expand()
                         last_expansion = time.monotonic()
                     done = added + pipeline.step()
@@ -235,7 +235,7 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                 elif once:
                     break
                 else:
-                    stop_event.wait(poll_interval)
+                    stop_event.wait(min(poll_interval, EXPAND_EVERY))  # a new event is picked up within this
             try:
                 pipeline.flush()
             finally:
