@@ -36,6 +36,7 @@ V2_PATHS = frozenset(f"/api/v2/{name}.json" for name in (
     "scheduled-maintenances/upcoming", "scheduled-maintenances/active"))
 PLAIN_PATHS = V2_PATHS | {"/", "/history.rss", "/history.atom", "/maintenance.ics", "/badge.svg", "/badge.json",
                           "/embed/script.js", "/embed/frame"}
+PLAIN_KEYS = {path: (path,) for path in PLAIN_PATHS}  # the hot path's key of a page without parameters
 # What each public component has: /components/<id>/<name> (its feeds, calendar and badges).
 COMPONENT_SURFACES = frozenset({"history.rss", "history.atom", "maintenance.ics", "badge.svg", "badge.json"})
 _ID_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
@@ -85,10 +86,16 @@ class SnapshotStore:
     def lookup(self, key: tuple) -> tuple[Snapshot, bool] | None:
         """(snapshot, stale) when the store can answer without rendering, else None. While one thread renders a
         new version, the others answer from the previous one: a fraction of a second old, and nobody waits."""
-        state = self.version.current()
+        # Every hot-path hit runs this: the version's own check (``current``) and ``is_current`` are spelled out
+        # here for the usual case, a version read less than a TTL ago and a snapshot without a clock.
+        version = self.version
+        state = version.state
+        if time.monotonic() - version.read_at > version.ttl or state.value is None:
+            state = version.current()
         snap = self.entries.get(key)
         if state.ok:
-            if snap is not None and (snap.is_current(state.value) or key in self._rendering):
+            if snap is not None and ((snap.version == state.value and (snap.bucket is None or (
+                    snap.window[0] <= time.time() < snap.window[1]))) or key in self._rendering):
                 return snap, False
             return None
         snap = snap or self._from_disk(key)

@@ -13,7 +13,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import brotli
@@ -29,7 +28,7 @@ except ImportError:  # not on Windows: each process renders for itself there
 COMPRESS_ABOVE = 512  # bytes; below this the headers outweigh the saving
 LARGE_BODY = 64 * 1024
 REVALIDATION_HEADERS = frozenset({"ETag", "Cache-Control", "Last-Modified", "Vary", "Access-Control-Allow-Origin"})
-STALE_HEADERS = [("X-Snapshot", "stale"), ("Warning", '110 - "Response is Stale"')]
+STALE_HEADERS = (("X-Snapshot", "stale"), ("Warning", '110 - "Response is Stale"'))
 
 
 @dataclass
@@ -49,8 +48,10 @@ class Snapshot:
     changed_at: float = 0.0  # when the version it shows was made: a version number alone repeats in a new database
     etag: str = ""
     encoded: dict = field(default_factory=dict)  # encoding -> (body, etag)
-    headers: dict = field(default_factory=dict)  # encoding -> [(name, value)] for a 200
-    headers_304: dict = field(default_factory=dict)  # encoding -> [(name, value)] for a 304
+    # encoding -> (etag, its 200, its 304), each a WSGI (status line, headers, body): built once, so answering a
+    # reader is a choice between prepared answers (gzip and br name identity's when the body is too small).
+    answers: dict = field(default_factory=dict, init=False, repr=False)
+    window: tuple = field(default=(float("-inf"), float("inf")), init=False, repr=False)  # the clock window
 
     def __post_init__(self):
         self.etag = self.etag or hashlib.sha256(self.body).hexdigest()[:32]
@@ -72,13 +73,40 @@ class Snapshot:
         common += headers_for(self.mimetype, self.key[0] if len(self.key) == 1 else "")
         for encoding, (data, etag) in self.encoded.items():
             extra = [] if encoding == "identity" else [("Content-Encoding", encoding)]
-            self.headers[encoding] = [*common, *extra, ("ETag", etag), ("Content-Length", str(len(data)))]
+            headers = (*common, *extra, ("ETag", etag), ("Content-Length", str(len(data))))
             # A 304 carries what a cache revalidates with (RFC 9110 15.4.5), not the body's own headers.
-            self.headers_304[encoding] = [h for h in self.headers[encoding] if h[0] in REVALIDATION_HEADERS]
+            revalidation = tuple(h for h in headers if h[0] in REVALIDATION_HEADERS)
+            self.answers[encoding] = (etag, ("200 OK", headers, (data,)), ("304 Not Modified", revalidation, ()))
+        for encoding in ("gzip", "br"):
+            self.answers.setdefault(encoding, self.answers["identity"])
+        if self.bucket is not None:
+            self.window = (self.bucket * self.fresh_for, (self.bucket + 1) * self.fresh_for)
 
     def is_current(self, version: int | None) -> bool:
         """Rendered for ``version`` and, for a page that shows the clock, for the present window."""
-        return self.version == version and (self.bucket is None or self.bucket == int(time.time() // self.fresh_for))
+        return self.version == version and (self.bucket is None or self.window[0] <= time.time() < self.window[1])
+
+    def answer(self, environ: dict, stale: bool = False) -> tuple[str, tuple, tuple]:
+        """The WSGI status line, headers and body (a tuple) for a request (its ``environ``): in the encoding its
+        Accept-Encoding prefers, 304 when its If-None-Match (or, without one, If-Modified-Since) still holds.
+        Headers are a tuple shared by every reader: a WSGI caller copies them into a list of its own."""
+        accept_encoding = environ.get("HTTP_ACCEPT_ENCODING", "")
+        etag, ok, not_modified = self.answers[_CHOSEN.get(accept_encoding) or choose_encoding(accept_encoding)]
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match == etag:  # the usual revalidation: a browser or cache sends back the one ETag it holds
+            chosen = not_modified
+        else:
+            chosen = not_modified if self._unchanged_for(environ, if_none_match, etag) else ok
+        return (chosen[0], chosen[1] + STALE_HEADERS, chosen[2]) if stale else chosen
+
+    def _unchanged_for(self, environ: dict, if_none_match: str | None, etag: str) -> bool:
+        if if_none_match:
+            return parse_etags(if_none_match).contains_weak(etag.strip('"'))
+        if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
+        if if_modified_since:
+            since = parse_date(if_modified_since)
+            return since is not None and self.last_modified.replace(microsecond=0) <= since
+        return False
 
     @property
     def content_type(self) -> str:
@@ -86,7 +114,10 @@ class Snapshot:
         return f"{self.mimetype}; charset=utf-8" if textual else self.mimetype
 
 
-@lru_cache(maxsize=256)
+_CHOSEN: dict[str, str] = {}  # Accept-Encoding -> encoding: the few values browsers send, parsed once
+_CHOSEN_MAX = 256
+
+
 def choose_encoding(accept_encoding: str) -> str:
     """br, gzip or identity by the reader's q-values; ties go to the smaller; ``gzip;q=0`` is a refusal."""
     qualities = {value.lower(): q for value, q in parse_accept_header(accept_encoding or "")}
@@ -96,29 +127,15 @@ def choose_encoding(accept_encoding: str) -> str:
         q = qualities.get(name, star or 0)
         if q > 0 and q >= best_q:
             best, best_q = name, q
+    if len(_CHOSEN) < _CHOSEN_MAX:  # a full table stays as it is: an odd header is parsed each time, never kept
+        _CHOSEN[accept_encoding] = best
     return best
 
 
-def _not_modified(snap: Snapshot, etag: str, if_none_match: str, if_modified_since: str) -> bool:
-    if if_none_match:
-        return if_none_match == etag or parse_etags(if_none_match).contains_weak(etag.strip('"'))
-    if if_modified_since:
-        since = parse_date(if_modified_since)
-        return since is not None and snap.last_modified.replace(microsecond=0) <= since
-    return False
-
-
 def respond(snap: Snapshot, environ: dict, stale: bool = False) -> tuple[int, list, bytes]:
-    """Status, headers and body for a request (its WSGI ``environ``) answered by ``snap``."""
-    encoding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
-    if encoding not in snap.encoded:
-        encoding = "identity"
-    data, etag = snap.encoded[encoding]
-    if _not_modified(snap, etag, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")):
-        status, headers, data = 304, snap.headers_304[encoding], b""
-    else:
-        status, headers = 200, snap.headers[encoding]
-    return status, (headers + STALE_HEADERS if stale else headers), data
+    """Status, headers and body for a request (its WSGI ``environ``) answered by ``snap`` inside Flask."""
+    status, headers, body = snap.answer(environ, stale)
+    return int(status[:3]), list(headers), b"".join(body)
 
 
 class SnapshotFiles:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, request
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from . import MULTIPROCESS
+from . import HOT_HITS, MULTIPROCESS
 from .collector import DatabaseCollector
 
 bp = Blueprint("prometheus", __name__)
@@ -57,6 +57,7 @@ class _ThisProcess:
         return []
 
     def collect(self):
+        HOT_HITS.flush()
         return REGISTRY.collect()
 
 
