@@ -14,7 +14,8 @@ one subscriber each) are published; their latency is publish → arrival at the 
 The probes are successive updates of one incident to one subscriber, so any that arrive out of order
 break the ordering rule: they are counted ("reordered"). Peak RSS is the largest VmHWM of the worker
 processes. For context, the webhook bare loop is also run with the worker's thread count (one kept-alive
-connection per thread), which shows what CPython's threads cost before the worker does anything. The database's tables are dropped and recreated.
+connection per thread), which shows what CPython's threads cost before the worker does anything. The
+database's tables are dropped and recreated.
 The last line reads ``fanout: email <x>× bare, webhook <y>× bare`` (per worker, one worker).
 """
 import argparse

@@ -42,8 +42,8 @@ APP_HIT = SNAPSHOT_HITS.labels("app")
 
 class ScrapedCount:
     """Events counted with ``count += 1``, added to a prometheus_client ``counter`` by ``flush`` (at scrape time).
-    Under the GIL ``+= 1`` on an attribute is not interrupted by another thread; were one lost, a metric would
-    read one low, never a response change."""
+    ``+= 1`` on an attribute is three bytecodes, so two threads interleaving there can, rarely, lose one: the
+    metric then reads one low; no response ever depends on it."""
 
     def __init__(self, counter):
         self.counter = counter
