@@ -86,16 +86,10 @@ class SnapshotStore:
     def lookup(self, key: tuple) -> tuple[Snapshot, bool] | None:
         """(snapshot, stale) when the store can answer without rendering, else None. While one thread renders a
         new version, the others answer from the previous one: a fraction of a second old, and nobody waits."""
-        # Every hot-path hit runs this: the version's own check (``current``) and ``is_current`` are spelled out
-        # here for the usual case, a version read less than a TTL ago and a snapshot without a clock.
-        version = self.version
-        state = version.state
-        if time.monotonic() - version.read_at > version.ttl or state.value is None:
-            state = version.current()
+        state = self.version.current()
         snap = self.entries.get(key)
         if state.ok:
-            if snap is not None and ((snap.version == state.value and (snap.bucket is None or (
-                    snap.window[0] <= time.time() < snap.window[1]))) or key in self._rendering):
+            if snap is not None and (snap.is_current(state.value) or key in self._rendering):
                 return snap, False
             return None
         snap = snap or self._from_disk(key)
