@@ -9,10 +9,11 @@ body it is given verbatim with the headers it is given; `signed_request` builds 
     Idempotency-Key: <one key per delivery, the same on every retry>
 
 Receivers verify with the subscriber's secret and reject timestamps older than a few minutes. The POST goes
-over a kept-alive connection from `HostPools` (urllib3, one pool per host and egress policy, renewed every
-``POOL_MAX_AGE`` seconds), so a fan-out to one receiver does not pay a TCP (and TLS) handshake per message.
-Redirects are not followed (a redirect could point at an internal host), and `notifiers.send` posts under
-the egress guard (`notifiers.egress`), so the connection goes to the address that was checked, never to a private one.
+over a kept-alive connection (`Transport`: libcurl through pycurl, a handle per sending thread, connections
+renewed every ``POOL_MAX_AGE`` seconds), so a fan-out to one receiver does not pay a TCP (and TLS) handshake
+per message. Redirects are not followed (a redirect could point at an internal host), and `notifiers.send`
+posts under the egress guard (`notifiers.egress`): the host is resolved once in Python, checked, and libcurl
+connects only to the checked addresses, never to a private one.
 A failed POST leaves ``failure`` = (reason, permanent): 408, 429, 5xx and network errors are transient; other
 3xx/4xx are permanent.
 """
@@ -20,18 +21,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
+import http
+import ipaddress
 import json
+import os
+import socket
+import ssl
 import threading
 import time
-from collections import OrderedDict
+from functools import cache
 from urllib.parse import urlsplit
 
-import urllib3
+import pycurl
 from apprise.plugins.base import NotifyBase
 
 from . import egress
-from .email import tls_context
 
 SIGNATURE_HEADER = "X-Statuspage-Signature"
 TIMESTAMP_HEADER = "X-Statuspage-Timestamp"
@@ -59,58 +63,160 @@ def signed_request(payload: dict, secret: str | None, idempotency_key: str | Non
     return body, headers
 
 
-# Pooled keep-alive connections, one pool per (scheme, host, port, egress policy). Every connection of a pool
-# is opened by the egress guard (resolved once, checked, connected to the checked address), so a pooled
-# connection stays pinned to an address that was checked. A pool lives POOL_MAX_AGE seconds: after that its
-# idle connections are closed and the next ones are resolved and checked again, so a DNS change (to a private
+# Kept-alive connections through libcurl (pycurl): one handle per sending thread and egress policy, each with
+# its own cache of open connections. libcurl runs the whole exchange (send, wait, parse) without holding the
+# GIL, so eight threads posting at once cost little more than one; urllib3 took the GIL back for every read and
+# header, and its threads queued for it (a lane's eight threads sent fewer webhooks a second than one).
+#
+# The egress guard stays in Python: a host is resolved once through `egress.resolve` (checked: any non-public
+# answer refuses it) and the checked answers are pinned into libcurl (CURLOPT_RESOLVE), so libcurl never looks
+# the name up itself. Every connection is opened by `_open_socket`, which checks the address again and connects
+# to it from Python, then hands libcurl the connected socket. A checked answer and the connections opened to it
+# live POOL_MAX_AGE seconds: after that the host is resolved and checked again, so a DNS change (to a private
 # address, say) takes effect within that time and never through a connection opened before it.
 POOL_MAX_AGE = 60.0
-POOL_SIZE = 16  # kept-alive connections per host: at least the worker's sending threads
-MAX_HOSTS = 256  # pools kept at once; the least recently used host's pool is closed beyond that
+MAX_CONNECTIONS = 64  # kept-alive connections per sending thread; the least recently used is closed beyond
 
 
-class HostPools:
-    """Thread-safe keep-alive pools per target host, expiring after ``max_age`` seconds."""
+@cache
+def _ca_options() -> tuple[tuple[int, str], ...]:
+    """Where libcurl finds trusted CAs: the system's store, as Python's default TLS context uses (certifi
+    when the system names none)."""
+    paths = ssl.get_default_verify_paths()
+    options = [(option, path) for option, path in ((pycurl.CAINFO, paths.cafile), (pycurl.CAPATH, paths.capath))
+               if path and os.path.exists(path)]
+    if not options:
+        import certifi
 
-    def __init__(self, max_age: float = POOL_MAX_AGE, size: int = POOL_SIZE, max_hosts: int = MAX_HOSTS):
-        self.max_age, self.size, self.max_hosts = max_age, size, max_hosts
-        self._pools: OrderedDict[tuple, tuple[urllib3.HTTPConnectionPool, float]] = OrderedDict()
-        self._lock = threading.Lock()
+        options = [(pycurl.CAINFO, certifi.where())]
+    return tuple(options)
 
-    def get(self, scheme: str, host: str, port: int | None, policy: tuple) -> urllib3.HTTPConnectionPool:
-        key = (scheme, host, port, policy)
-        retired = []
-        with self._lock:
-            entry = self._pools.get(key)
-            if entry is not None and time.monotonic() - entry[1] > self.max_age:
-                retired.append(self._pools.pop(key)[0])
-                entry = None
-            if entry is None:
-                entry = (self._new_pool(scheme, host, port), time.monotonic())
-                self._pools[key] = entry
-                while len(self._pools) > self.max_hosts:
-                    retired.append(self._pools.popitem(last=False)[1][0])
-            else:
-                self._pools.move_to_end(key)
-        for pool in retired:  # connections in use are closed when they come back to a closed pool
-            pool.close()
-        return entry[0]
+
+class _Thread(threading.local):
+    """One sending thread's libcurl handles (per egress policy) and the state of its current request."""
+
+    def __init__(self):
+        self.handles: dict[tuple, tuple[int, pycurl.Curl]] = {}
+        self.guard: egress.Guard | None = None
+        self.connect_timeout = 10.0
+        self.connect_error: str | None = None
+
+
+class Transport:
+    """POSTs over kept-alive connections; thread-safe (each thread uses its own libcurl handles)."""
+
+    def __init__(self, max_age: float = POOL_MAX_AGE):
+        self.max_age = max_age
+        self._pins: dict[tuple, tuple[list[str], float]] = {}  # (host, port, loopback) -> (RESOLVE, at)
+        self._generation = 0
+        self._thread = _Thread()
 
     def clear(self) -> None:
-        with self._lock:
-            pools, self._pools = list(self._pools.values()), OrderedDict()
-        for pool, _ in pools:
-            pool.close()
+        """Forget every checked answer and close every kept-alive connection (each thread's on its next use)."""
+        self._pins = {}
+        self._generation += 1
 
-    def _new_pool(self, scheme: str, host: str, port: int | None) -> urllib3.HTTPConnectionPool:
-        if scheme == "https":
-            return urllib3.HTTPSConnectionPool(host, port or 443, maxsize=self.size, block=False, retries=False,
-                                               ssl_context=tls_context(True))
-        return urllib3.HTTPConnectionPool(host, port or 80, maxsize=self.size, block=False, retries=False)
+    def post(self, url: str, body: bytes, headers: list[str], connect_timeout: float,
+             read_timeout: float) -> tuple[int, str]:
+        """POST ``body`` once; returns (status, Location). Raises `EgressRefused` (the guard refused the host),
+        `socket.gaierror` (it does not resolve) or `pycurl.error`."""
+        state, guard = self._thread, egress.active()
+        parts = urlsplit(url)
+        policy = (guard is not None, guard.allow_loopback if guard else None)  # never share across policies
+        curl = self._handle(policy)
+        if guard is not None:  # pin the checked answers: libcurl must not look the name up again
+            pins = self._pin(parts.hostname or "", parts.port or _PORTS[parts.scheme], guard)
+            if pins:
+                curl.setopt(pycurl.RESOLVE, pins)
+        state.guard, state.connect_timeout, state.connect_error = guard, connect_timeout, None
+        curl.setopt(pycurl.URL, url)
+        curl.setopt(pycurl.POSTFIELDS, body)
+        curl.setopt(pycurl.HTTPHEADER, headers)
+        curl.setopt(pycurl.TIMEOUT_MS, int((connect_timeout + read_timeout) * 1000))
+        try:
+            curl.perform()
+        finally:
+            state.guard = None
+        code = curl.getinfo(pycurl.RESPONSE_CODE)
+        return code, (curl.getinfo(pycurl.REDIRECT_URL) or "") if 300 <= code < 400 else ""
+
+    def connect_error(self) -> str | None:
+        """Why this thread's last connection attempt failed (our own connect's error), if it did."""
+        return self._thread.connect_error
+
+    def _pin(self, host: str, port: int, guard: egress.Guard) -> list[str]:
+        key = (host, port, guard.allow_loopback)
+        entry = self._pins.get(key)
+        if entry is None or time.monotonic() - entry[1] > self.max_age:
+            try:
+                answers = egress.resolve(host, port, guard.allow_loopback)
+            except egress.EgressRefused as refused:
+                guard.refusal = guard.refusal or refused.reason
+                raise
+            addresses = ",".join(dict.fromkeys(f"[{a[4][0]}]" if ":" in a[4][0] else a[4][0] for a in answers))
+            literal = egress.literal_address(host) is not None  # an address: nothing to look up, nothing to pin
+            entry = ([] if literal else [f"{host}:{port}:{addresses}"], time.monotonic())
+            self._pins[key] = entry
+        return entry[0]
+
+    def _handle(self, policy: tuple) -> pycurl.Curl:
+        handles = self._thread.handles
+        generation, curl = handles.get(policy, (None, None))
+        if generation != self._generation:
+            if curl is not None:
+                curl.close()
+            curl = self._new_handle()
+            handles[policy] = (self._generation, curl)
+        return curl
+
+    def _new_handle(self) -> pycurl.Curl:
+        curl = pycurl.Curl()
+        for option, value in ((pycurl.NOSIGNAL, 1), (pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS),
+                              (pycurl.FOLLOWLOCATION, 0), (pycurl.PROXY, ""),  # no redirects, no proxy
+                              (pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1),
+                              (pycurl.MAXCONNECTS, MAX_CONNECTIONS), (pycurl.DNS_CACHE_TIMEOUT, int(self.max_age)),
+                              (pycurl.MAXLIFETIME_CONN, max(int(self.max_age), 1)),
+                              (pycurl.WRITEFUNCTION, _discard), (pycurl.OPENSOCKETFUNCTION, self._open_socket),
+                              (pycurl.SOCKOPTFUNCTION, _already_connected), *_ca_options()):
+            curl.setopt(option, value)
+        return curl
+
+    def _open_socket(self, purpose, address):
+        """libcurl's every new connection: the address checked (when a guard is active), connected here."""
+        state = self._thread
+        family, kind, protocol, socket_address = address
+        guard = state.guard
+        if guard is not None:
+            ip = ipaddress.ip_address(str(socket_address[0]).split("%", 1)[0])
+            refused = egress.refused_address(ip, guard.allow_loopback)
+            if refused:
+                guard.refusal = guard.refusal or f"The webhook's address {ip} is not public ({refused})."
+                return pycurl.SOCKET_BAD
+        sock = socket.socket(family, kind & ~getattr(socket, "SOCK_CLOEXEC", 0), protocol)
+        sock.settimeout(state.connect_timeout)
+        try:
+            sock.connect(socket_address)
+        except OSError as error:
+            sock.close()
+            state.connect_error = "timed out" if isinstance(error, TimeoutError) else _short(error)
+            return pycurl.SOCKET_BAD
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock  # (pycurl keeps a duplicate of its descriptor)
 
 
-POOLS = HostPools()
-_DROPPED = (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)
+_PORTS = {"http": 80, "https": 443}
+
+
+def _discard(data: bytes) -> None:
+    """The receiver's answer body is not needed (libcurl would print it otherwise)."""
+
+
+def _already_connected(descriptor: int, purpose: int) -> int:
+    return pycurl.SOCKOPT_ALREADY_CONNECTED
+
+
+TRANSPORT = Transport()
+_TIMEOUTS = (pycurl.E_OPERATION_TIMEDOUT,)
 
 
 def transient_status(code: int) -> bool:
@@ -131,6 +237,7 @@ class StatuspageWebhook(NotifyBase):
         super().__init__(**kwargs)
         self.target_url = target_url
         self.extra_headers = dict(headers)
+        self.header_lines = [f"{name}: {value}" for name, value in self.extra_headers.items()] + ["Expect:"]
         self.socket_connect_timeout = self.socket_read_timeout = timeout
         self.failure: tuple[str, bool] | None = None
 
@@ -139,45 +246,44 @@ class StatuspageWebhook(NotifyBase):
 
     def send(self, body, title="", notify_type=None, **kwargs) -> bool:
         data = body.encode() if isinstance(body, str) else body
-        parts = urlsplit(self.target_url)
-        guard = egress.active()
-        policy = (guard is not None, guard.allow_loopback if guard else None)  # never share across policies
-        pool = POOLS.get(parts.scheme, parts.hostname or "", parts.port, policy)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        timeout = urllib3.Timeout(connect=self.socket_connect_timeout, read=self.socket_read_timeout)
         try:
-            response = self._post(pool, path, data, timeout)
-        except urllib3.exceptions.NewConnectionError as error:  # (a subclass of ConnectTimeoutError)
-            return self._failed(f"Could not connect to the webhook: {_short(error)}", False)
-        except urllib3.exceptions.TimeoutError:
-            return self._failed(f"The webhook did not answer within {self.socket_read_timeout:g}s.", False)
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            return self._failed(f"Could not connect to the webhook: {_short(error)}", False)
-        code = response.status
+            code, location = TRANSPORT.post(self.target_url, data, self.header_lines, self.socket_connect_timeout,
+                                            self.socket_read_timeout)
+        except egress.EgressRefused as refused:
+            return self._failed(refused.reason, True)
+        except (socket.gaierror, UnicodeError) as error:
+            return self._failed(f"Could not connect to the webhook: cannot resolve its host ({error}).", False)
+        except pycurl.error as error:
+            return self._failed(self._describe(error), False)
         if 200 <= code < 300:
             self.logger.debug("Sent Statuspage webhook to %s (HTTP %s).", self.target_url, code)
             return True
-        detail = response.reason or ""
+        detail = _phrase(code)
         if 300 <= code < 400:
-            detail = f"redirect to {response.headers.get('Location', '?')}; update the webhook URL"
+            detail = f"redirect to {location or '?'}; update the webhook URL"
         return self._failed(f"The webhook answered HTTP {code} {detail}".strip(), not transient_status(code))
 
-    def _post(self, pool, path: str, data: bytes, timeout):
-        """POST once; again once on a fresh connection if a kept-alive one turned out closed by the receiver
-        (the request did not reach it, and the idempotency key covers the rare case where it did)."""
-        for last_try in (False, True):
-            try:
-                return pool.urlopen("POST", path, body=data, headers=self.extra_headers, redirect=False,
-                                    retries=False, timeout=timeout, assert_same_host=False)
-            except urllib3.exceptions.ProtocolError as error:
-                if last_try or not isinstance(error.args[-1] if error.args else None, _DROPPED):
-                    raise
-        raise AssertionError("unreachable")
+    def _describe(self, error: pycurl.error) -> str:
+        """A libcurl error as the subscriber's console shows it."""
+        number, message = (error.args + (0, ""))[:2]
+        connect_error = TRANSPORT.connect_error()
+        if connect_error:
+            return f"Could not connect to the webhook: {connect_error}"
+        if number in _TIMEOUTS:
+            return f"The webhook did not answer within {self.socket_read_timeout:g}s."
+        return f"Could not connect to the webhook: {_short(Exception(message))}"
 
     def _failed(self, reason: str, permanent: bool) -> bool:
         self.failure = (reason, permanent)
         self.logger.warning(reason)
         return False
+
+
+def _phrase(code: int) -> str:
+    try:
+        return http.HTTPStatus(code).phrase
+    except ValueError:
+        return ""
 
 
 def _short(error: Exception) -> str:

@@ -10,7 +10,7 @@ from test_notifiers_render import TEMPLATES, confirm_context, incident_context
 from notifiers import SendConfig, TransportError, egress, render, send
 from notifiers.render_once import RenderCache
 from notifiers.send import ASSET
-from notifiers.webhook import POOLS, StatuspageWebhook
+from notifiers.webhook import TRANSPORT, StatuspageWebhook
 from statuspage.markdown_text import markdown_text
 
 EVENTS = ["incident.opened", "incident.updated", "incident.resolved", "maintenance.scheduled"]
@@ -110,20 +110,43 @@ def test_webhooks_to_one_host_share_one_kept_alive_connection(http_sink):
 
 def test_a_pooled_connection_is_never_reopened_after_a_dns_change_to_a_private_address(dns, connections,
                                                                                       http_sink):
-    POOLS.clear()
+    TRANSPORT.clear()
     dns.sequence("rebind.stub.test", ["127.0.0.1"], ["10.0.0.7"])
     url = f"http://rebind.stub.test:{http_sink.port}/hook"
     assert post(url) is None and post(url) is None  # the second reuses the checked connection: no lookup
     assert dns.lookups == ["rebind.stub.test"] and connections == ["127.0.0.1"]
+    assert http_sink.requests[0].headers["Host"] == f"rebind.stub.test:{http_sink.port}"
 
-    POOLS.max_age, max_age = 0.0, POOLS.max_age  # the pool's time is up: its connections are closed
+    TRANSPORT.max_age, max_age = 0.0, TRANSPORT.max_age  # the checked answer's time is up: looked up again
     try:
         refusal = post(url)
     finally:
-        POOLS.max_age = max_age
+        TRANSPORT.max_age = max_age
     assert "10.0.0.7" in refusal
     assert dns.lookups == ["rebind.stub.test"] * 2 and connections == ["127.0.0.1"]
     assert len(http_sink.requests) == 2
+
+
+def test_connections_older_than_their_age_are_not_reused(http_sink):
+    TRANSPORT.clear()
+    assert post(http_sink.url("/a")) is None and post(http_sink.url("/b")) is None
+    TRANSPORT.clear()  # what POOL_MAX_AGE does to every connection, at once
+    assert post(http_sink.url("/c")) is None
+    first, second, third = (r.client for r in http_sink.wait_for(3))
+    assert first == second != third
+
+
+def test_a_webhook_that_takes_too_long_fails_as_transient_with_the_time_it_was_given():
+    from tarpit import Tarpit
+
+    tarpit = Tarpit()
+    try:
+        with egress.guard(True):
+            plugin = StatuspageWebhook(f"http://127.0.0.1:{tarpit.port}/hook", {}, timeout=0.3, asset=ASSET)
+            assert plugin.send(b"{}") is False
+    finally:
+        tarpit.close()
+    assert plugin.failure == ("The webhook did not answer within 0.3s.", False)
 
 
 def test_a_pool_opened_while_loopback_was_allowed_is_not_used_when_it_is_not(http_sink):
