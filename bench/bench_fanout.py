@@ -1,6 +1,7 @@
 """Fan-out at the speed of the wire: ``statuspage worker`` processes against bare loops that use the same
-connection strategy (smtplib over one connection; urllib3 keep-alive, the client our webhook plugin uses),
-with 1 and 2 workers on PostgreSQL, sinks on 127.0.0.1 in a child process of their own.
+connection strategy and client (smtplib over one connection; libcurl through pycurl over one kept-alive
+connection, the client our webhook plugin uses), with 1 and 2 workers on PostgreSQL, sinks on 127.0.0.1 in
+a child process of their own.
 
     createdb -h 127.0.0.1 -U postgres bench_fanout
     .venv/bin/python bench/bench_fanout.py [--webhooks 20000] [--emails 5000] [--workers 1,2] [--concurrency 8]
@@ -13,8 +14,9 @@ is recorded as sent (expansion included, start-up excluded). While it fans out, 
 one subscriber each) are published; their latency is publish → arrival at the sink, and the p95 is reported.
 The probes are successive updates of one incident to one subscriber, so any that arrive out of order
 break the ordering rule: they are counted ("reordered"). Peak RSS is the largest VmHWM of the worker
-processes. For context, the webhook bare loop is also run with the worker's thread count (one kept-alive
-connection per thread), which shows what CPython's threads cost before the worker does anything. The
+processes. For context, two more webhook loops run: pycurl with the worker's thread count (one kept-alive
+connection per thread: what the sink and the machine allow with nothing but the POST), and urllib3 over one
+kept-alive connection (the client before pycurl, which the issue's first figures were measured with). The
 database's tables are dropped and recreated.
 The last line reads ``fanout: email <x>× bare, webhook <y>× bare`` (per worker, one worker).
 """
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import pycurl  # noqa: E402
 import urllib3  # noqa: E402
 from sinks import HttpSink, SmtpSink  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
@@ -68,26 +71,45 @@ def bare_smtp(port: int, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+PAYLOAD = json.dumps({"incident": {"name": "API errors", "body": BODY}, "meta": {"n": 0}}).encode()
+
+
 def bare_http(url: str, count: int) -> float:
-    """Requests/s: one JSON POST each over urllib3's kept-alive pool."""
-    pool = urllib3.PoolManager()
-    payload = json.dumps({"incident": {"name": "API errors", "body": BODY}, "meta": {"n": 0}}).encode()
+    """Requests/s: one JSON POST each over one kept-alive libcurl handle (pycurl), checking the status."""
+    curl = pycurl.Curl()
+    curl.setopt(pycurl.WRITEFUNCTION, lambda data: None)
+    curl.setopt(pycurl.HTTPHEADER, ["Content-Type: application/json"])
     start = time.perf_counter()
     for n in range(count):
-        pool.request("POST", f"{url}/{n}", body=payload, headers={"Content-Type": "application/json"})
+        curl.setopt(pycurl.URL, f"{url}/{n}")
+        curl.setopt(pycurl.POSTFIELDS, PAYLOAD)
+        curl.perform()
+        assert curl.getinfo(pycurl.RESPONSE_CODE) == 200
+    return count / (time.perf_counter() - start)
+
+
+def bare_urllib3(url: str, count: int) -> float:
+    """Requests/s: one JSON POST each over urllib3's kept-alive pool (the webhook client before pycurl)."""
+    pool = urllib3.PoolManager()
+    start = time.perf_counter()
+    for n in range(count):
+        pool.request("POST", f"{url}/{n}", body=PAYLOAD, headers={"Content-Type": "application/json"})
     return count / (time.perf_counter() - start)
 
 
 def bare_http_threads(url: str, count: int, threads: int) -> float:
-    """Requests/s of ``threads`` threads sharing one keep-alive pool (a connection each): the worker's lane
-    strategy with nothing but the POST, to show what CPython's threads alone cost against the one-thread loop."""
-    pool = urllib3.PoolManager(maxsize=threads)
-    payload = json.dumps({"incident": {"name": "API errors", "body": BODY}, "meta": {"n": 0}}).encode()
+    """Requests/s of ``threads`` threads, each its own kept-alive handle: the worker's lane strategy with
+    nothing but the POST."""
     share = count // threads
 
     def loop() -> None:
+        curl = pycurl.Curl()
+        curl.setopt(pycurl.WRITEFUNCTION, lambda data: None)
+        curl.setopt(pycurl.HTTPHEADER, ["Content-Type: application/json"])
         for n in range(share):
-            pool.request("POST", f"{url}/{n}", body=payload, headers={"Content-Type": "application/json"})
+            curl.setopt(pycurl.URL, f"{url}/{n}")
+            curl.setopt(pycurl.POSTFIELDS, PAYLOAD)
+            curl.perform()
 
     runners = [threading.Thread(target=loop) for _ in range(threads)]
     start = time.perf_counter()
@@ -247,7 +269,7 @@ def main() -> None:
     worker_counts = [int(w) for w in args.workers.split(",")]
     sizes = {"email": args.emails, "webhook": args.webhooks}
     results = {}  # (channel, workers) -> list of (rate, ratio per worker, seconds, latencies, peak, reordered)
-    threaded = []  # the webhook bare loop with the worker's thread count
+    threaded, old_client = [], []  # webhook loops for context: pycurl x threads, urllib3
     try:
         with app.app_context():
             db.drop_all()
@@ -261,6 +283,7 @@ def main() -> None:
                     results.setdefault((channel, 0), []).append((bare, 1.0, n / bare, [], 0.0, 0))
                     if channel == "webhook":
                         threaded.append(bare_http_threads(f"{http_url}/bare", n, args.concurrency))
+                        old_client.append(bare_urllib3(f"{http_url}/bare", n))
                     targets = ([f"user{i}@example.com" for i in range(n)] if channel == "email"
                                else [f"{http_url}/hook/{i}" for i in range(n)])
                     for workers in worker_counts:
@@ -275,8 +298,11 @@ def main() -> None:
                               f"{seconds:.1f}s, probe p95 {p95(latencies):.2f}s, {reordered} reordered, "
                               f"peak RSS {peak:.0f} MB", flush=True)
             report(results, sizes, worker_counts)
-            print(f"(webhook bare with {args.concurrency} threads on {args.concurrency} kept-alive connections: "
-                  f"{statistics.median(threaded):.0f}/s; CPython's threads alone cost that against one)")
+            one = statistics.median(r[0] for r in results[("webhook", 1)])
+            print(f"(webhook loops for context: pycurl with {args.concurrency} threads, a kept-alive connection "
+                  f"each, {statistics.median(threaded):.0f}/s; urllib3 over one kept-alive connection "
+                  f"{statistics.median(old_client):.0f}/s, one worker {one / statistics.median(old_client):.2f}× "
+                  f"that)")
             print(f"fanout: email {results['ratios'][('email', 1)]:.2f}× bare, "
                   f"webhook {results['ratios'][('webhook', 1)]:.2f}× bare")
     finally:
