@@ -118,6 +118,8 @@ def tls_server(tmp_path):
             self.send_response(204)
             self.end_headers()
 
+        do_POST = do_GET
+
         def log_message(self, *args):
             pass
 
@@ -142,6 +144,28 @@ def test_a_pinned_https_connection_keeps_sni_and_certificate_checks_for_the_orig
     dns.answers["other.stub.test"] = [["127.0.0.1"]]
     with egress.guard(allow_loopback=True), pytest.raises(requests.exceptions.SSLError):
         requests.get(f"https://other.stub.test:{port}/hook", verify=str(cert), timeout=5)
+
+
+def test_a_pinned_https_webhook_keeps_sni_and_certificate_checks_for_the_original_name(dns, tls_server,
+                                                                                      monkeypatch):
+    from notifiers import webhook
+
+    port, cert, seen = tls_server
+    dns.answers["tls.stub.test"] = dns.answers["other.stub.test"] = [["127.0.0.1"]]
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the system store, as libcurl is told to read it
+    monkeypatch.setenv("SSL_CERT_DIR", str(cert.parent))
+    webhook._ca_options.cache_clear()
+    webhook.TRANSPORT.clear()
+    try:
+        send(webhook_message(), f"https://tls.stub.test:{port}/hook", SendConfig(allow_loopback_webhooks=True))
+        assert seen == {"sni": ["tls.stub.test"], "host": [f"tls.stub.test:{port}"]}
+        with pytest.raises(TransportError) as refused:  # same address, a name the certificate does not carry
+            send(webhook_message(), f"https://other.stub.test:{port}/hook",
+                 SendConfig(allow_loopback_webhooks=True))
+        assert not refused.value.permanent and "certificate" in refused.value.reason.lower()
+    finally:
+        webhook._ca_options.cache_clear()
+    assert len(seen["host"]) == 1
 
 
 @pytest.mark.parametrize("url", ["irc://status@irc.example.com/#ops", "ircs://status@2130706433:6697/#ops"])
