@@ -10,10 +10,10 @@ again when the code is checked.
 import hashlib
 import hmac
 import secrets
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeSerializer, URLSafeTimedSerializer
 
 from ..extensions import db
 from ..models import Subscriber
@@ -37,12 +37,35 @@ def _serializer(purpose: str):
     return _serializer_for(current_app.config["SECRET_KEY"], purpose)
 
 
+class _KeyOnceSigner(Signer):
+    """itsdangerous' Signer with its signing key derived once, not for every signature (same tokens)."""
+
+    @cached_property
+    def _key(self) -> bytes:
+        return super().derive_key()
+
+    def derive_key(self, secret_key=None) -> bytes:
+        return self._key if secret_key is None else super().derive_key(secret_key)
+
+
+class _LinkSerializer(URLSafeSerializer):
+    """The manage-link serializer, signing with one `_KeyOnceSigner` (itsdangerous makes a signer, and derives
+    its key, for every token: a fan-out signs a link for every subscriber)."""
+
+    @cached_property
+    def _signer(self) -> Signer:
+        return super().make_signer()
+
+    def make_signer(self, salt=None) -> Signer:
+        return self._signer if salt is None else super().make_signer(salt)
+
+
 @lru_cache(maxsize=16)
 def _serializer_for(secret: str, purpose: str):
     """One serializer per key and purpose (a fan-out signs a link for every subscriber)."""
     if purpose in TIMED:
         return URLSafeTimedSerializer(secret, salt=SALTS[purpose])
-    return URLSafeSerializer(secret, salt=SALTS[purpose])
+    return _LinkSerializer(secret, salt=SALTS[purpose], signer=_KeyOnceSigner)
 
 
 def make_token(subscriber: Subscriber, purpose: str) -> str:
