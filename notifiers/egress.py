@@ -8,12 +8,14 @@ worker's own loopback, the cloud metadata service or a private network (SSRF). T
   multicast, reserved, unspecified, and IPv4 hidden in IPv4-mapped, NAT64, 6to4 and Teredo addresses). A
   name that does not resolve now passes: it reaches nothing, and the send checks again.
 - **On every send**, `guard()` is active around the Apprise call. While it is, every TCP connection that
-  urllib3 opens in this context (``requests``, hence our webhook plugin and every HTTP-based Apprise plugin,
-  each redirect hop included) resolves its host exactly once through `socket.getaddrinfo`, is refused when
-  any answer is not public, and connects to the addresses that were checked. A DNS answer that changes
-  between the check and the connection (rebinding) cannot redirect it: there is no second lookup. A refusal
-  is kept on the guard (``guard.refusal``) so the caller can report it as a permanent failure whatever the
-  plugin made of the connection error.
+  urllib3 opens in this context (``requests``, hence every HTTP-based Apprise plugin, each redirect hop
+  included) resolves its host exactly once through `socket.getaddrinfo`, is refused when any answer is not
+  public, and connects to the addresses that were checked. A DNS answer that changes between the check and
+  the connection (rebinding) cannot redirect it: there is no second lookup. A refusal is kept on the guard
+  (``guard.refusal``) so the caller can report it as a permanent failure whatever the plugin made of the
+  connection error. Our webhook plugin sends through libcurl instead (``notifiers.webhook.Transport``) and
+  follows the same rule with the same functions: `resolve` once, the checked answers pinned into libcurl,
+  each connection opened from Python to a checked address.
 
 Host names are read as the system resolver reads them: ``socket.getaddrinfo`` (and ``inet_aton`` for the
 resolver-free `literal_address`) turn ``2130706433``, ``0x7f000001``, ``0177.0.0.1`` and ``127.1`` into
