@@ -14,7 +14,8 @@ is recorded as sent (expansion included, start-up excluded). While it fans out, 
 one subscriber each) are published; their latency is publish → arrival at the sink, and the p95 is reported.
 The probes are successive updates of one incident to one subscriber, so any that arrive out of order
 break the ordering rule: they are counted ("reordered"). Peak RSS is the largest VmHWM of the worker
-processes. For context, two more webhook loops run: pycurl with the worker's thread count (one kept-alive
+processes. Each worker run also prints the CPU time per delivery of the workers, the sinks and PostgreSQL over
+the run: on a two-core machine their sum bounds what any number of workers can reach. For context, two more webhook loops run: pycurl with the worker's thread count (one kept-alive
 connection per thread: what the sink and the machine allow with nothing but the POST), and urllib3 over one
 kept-alive connection (the client before pycurl, which the issue's first figures were measured with). The
 database's tables are dropped and recreated.
@@ -185,6 +186,31 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def postgres_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+            and (p / "comm").exists() and _read(p / "comm").startswith("postgres")]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 def sent_count() -> int:
     count = db.session.scalar(select(func.count()).where(Delivery.state == "sent"))
     db.session.rollback()
@@ -202,9 +228,11 @@ def publish_probe(incident_id: str, probe_id: int, number: int) -> tuple[str, fl
     return key, time.time()
 
 
-def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: int, pipe, log_dir: str):
+def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: int, pipe, log_dir: str,
+                sink_pid: int):
     """Start the workers, publish, probe while it fans out, wait for ``expected`` sent deliveries.
-    Returns (seconds publish → last delivery, probe latencies in s, peak RSS MB, probes out of order)."""
+    Returns (seconds publish → last delivery, probe latencies in s, peak RSS MB, probes out of order,
+    CPU µs per delivery of the workers, the sinks and PostgreSQL over that time)."""
     command = [STATUSPAGE, "worker", "--concurrency", str(concurrency)]  # default poll interval (1 s)
     procs = [subprocess.Popen([*command, "--name", f"bench-{n}"], env=env,
                               stdout=open(f"{log_dir}/worker-{n}.log", "ab"),  # noqa: SIM115
@@ -214,6 +242,8 @@ def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: in
         while db.session.scalar(select(func.count()).select_from(WorkerHeartbeat)) < workers:
             db.session.rollback()
             time.sleep(0.05)
+        groups = ([p.pid for p in procs], [sink_pid], postgres_pids())
+        cpu_before = [cpu_seconds(group) for group in groups]
         start = time.perf_counter()
         incident_id = open_incident(SYSTEM, name="API errors", body=BODY).id
         sent, next_probe = 0, start + 1.0
@@ -228,6 +258,8 @@ def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: in
             if now - start > 1800:
                 raise SystemExit(f"timed out with {sent}/{expected} sent; see {log_dir}")
         elapsed = time.perf_counter() - start
+        cpu = tuple(1e6 * (cpu_seconds(group) - before) / expected
+                    for group, before in zip(groups, cpu_before, strict=True))
         peak = max(peak_rss_mb(p.pid) for p in procs)
     finally:
         for p in procs:
@@ -238,7 +270,7 @@ def run_workers(env, workers: int, concurrency: int, expected: int, probe_id: in
     received = pipe.recv()
     arrivals = dict(received)
     latencies = [arrivals[key] - at for key, at in published.items() if key in arrivals]
-    return elapsed, latencies, peak, reorderings(received)
+    return elapsed, latencies, peak, reorderings(received), cpu
 
 
 def p95(values: list[float]) -> float:
@@ -288,15 +320,16 @@ def main() -> None:
                                else [f"{http_url}/hook/{i}" for i in range(n)])
                     for workers in worker_counts:
                         probe_id = reset(targets, channel, f"{http_url}/probe")
-                        seconds, latencies, peak, reordered = run_workers(env, workers, args.concurrency, n,
-                                                                          probe_id, pipe, log_dir)
+                        seconds, latencies, peak, reordered, cpu = run_workers(
+                            env, workers, args.concurrency, n, probe_id, pipe, log_dir, sinks.pid)
                         rate = n / seconds
                         results.setdefault((channel, workers), []).append(
                             (rate, rate / workers / bare, seconds, latencies, peak, reordered))
                         print(f"  round {round_number + 1} {channel}: bare {bare:6.0f}/s, {workers} worker(s) "
                               f"{rate:6.0f}/s ({rate / workers / bare:.2f}x bare per worker), "
                               f"{seconds:.1f}s, probe p95 {p95(latencies):.2f}s, {reordered} reordered, "
-                              f"peak RSS {peak:.0f} MB", flush=True)
+                              f"peak RSS {peak:.0f} MB; CPU per delivery: workers {cpu[0]:.0f} µs, sinks "
+                              f"{cpu[1]:.0f} µs, PostgreSQL {cpu[2]:.0f} µs", flush=True)
             report(results, sizes, worker_counts)
             one = statistics.median(r[0] for r in results[("webhook", 1)])
             print(f"(webhook loops for context: pycurl with {args.concurrency} threads, a kept-alive connection "
