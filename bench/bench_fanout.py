@@ -14,11 +14,13 @@ is recorded as sent (expansion included, start-up excluded). While it fans out, 
 one subscriber each) are published; their latency is publish → arrival at the sink, and the p95 is reported.
 The probes are successive updates of one incident to one subscriber, so any that arrive out of order
 break the ordering rule: they are counted ("reordered"). Peak RSS is the largest VmHWM of the worker
-processes. Each worker run also prints the CPU time per delivery of the workers, the sinks and PostgreSQL over
-the run: on a two-core machine their sum bounds what any number of workers can reach. For context, two more webhook loops run: pycurl with the worker's thread count (one kept-alive
-connection per thread: what the sink and the machine allow with nothing but the POST), and urllib3 over one
-kept-alive connection (the client before pycurl, which the issue's first figures were measured with). The
-database's tables are dropped and recreated.
+processes. Each worker run also prints the CPU time per delivery of the workers, the sinks and PostgreSQL
+over the run: on a two-core machine their sum bounds what any number of workers can reach. For context, two
+more webhook loops run: pycurl with the worker's thread count (one kept-alive connection per thread: what the
+sink and the machine allow with nothing but the POST), and urllib3 over one kept-alive connection (the client
+before pycurl, which the issue's first figures were measured with). The sink is one host, so a worker sends it
+at most WORKER_HOST_CONCURRENCY (8) webhooks at once; ``bench_fanout_latency.py`` measures receivers that
+take their time. The database's tables are dropped and recreated.
 The last line reads ``fanout: email <x>× bare, webhook <y>× bare`` (per worker, one worker).
 """
 import argparse

@@ -119,6 +119,7 @@ def build_config(overrides: dict | None = None) -> dict:
         # Sending threads per channel (each channel has its own pool: a stalled one blocks only its own), e.g.
         # "email=8,sms=2"; a channel not named gets the worker's --concurrency.
         "WORKER_CHANNEL_THREADS": env.get("STATUSPAGE_WORKER_CHANNEL_THREADS", ""),
+        "WORKER_HOST_CONCURRENCY": _number("STATUSPAGE_WORKER_HOST_CONCURRENCY", "8", int),
         "ALLOW_LOOPBACK_WEBHOOKS": _bool(env.get("STATUSPAGE_ALLOW_LOOPBACK_WEBHOOKS")),
         # Proxies in front whose X-Forwarded-For/-Proto/-Host are believed (werkzeug ProxyFix); 0 believes none,
         # so a client cannot pick its own address for rate limits and the audit trail.

@@ -5,7 +5,10 @@ fills only the email lane: webhooks, chat and SMS keep their threads and keep be
 Inside a lane, destinations share the threads fairly: a free thread takes the next job of the destination
 with the fewest sends running (ties: the one served least recently), so a webhook host that times out holds
 at most its share of the lane's threads while another host's deliveries keep flowing; with one destination
-(a benchmark sink, the SMTP relay) every thread serves it.
+(a benchmark sink, the SMTP relay) every thread serves it. The webhook and chat lanes also cap the sends in
+flight to any one host (``per_destination``, WORKER_HOST_CONCURRENCY): a receiver sees at most that many
+requests at once however many threads the lane has, so the lane can have many threads (a webhook lane waits
+on receivers far away, not on the CPU: 32 threads by default) without a small receiver being flooded.
 
 Inside a destination's queue, jobs go out by rank (priority, then rank within the event: ``dispatch.claim_due``'s
 order), not by arrival: a new event's first deliveries, claimed while an earlier event's are still queued,
@@ -35,9 +38,10 @@ def wait_any(lanes, wake: threading.Event, timeout: float) -> None:
         wake.wait(timeout)
 
 
-def channel_threads(spec: str, default: int) -> dict[str, int]:
-    """Threads per channel from ``"email=8,sms=2"`` (a channel not named gets ``default``)."""
-    threads = dict.fromkeys(CHANNELS, default)
+def channel_threads(spec: str, default: int, defaults: dict[str, int] | None = None) -> dict[str, int]:
+    """Threads per channel from ``"email=8,sms=2"`` (a channel not named gets its entry in ``defaults``, else
+    ``default``)."""
+    threads = dict.fromkeys(CHANNELS, default) | (defaults or {})
     for part in (spec or "").split(","):
         name, _, number = part.partition("=")
         name = name.strip().lower()
@@ -49,9 +53,11 @@ def channel_threads(spec: str, default: int) -> dict[str, int]:
 class Lane:
     DEPTH = 3  # batches held: one recorded and claimed again while the others are sent
 
-    def __init__(self, channel: str, threads: int, capacity: int, wake: threading.Event):
+    def __init__(self, channel: str, threads: int, capacity: int, wake: threading.Event,
+                 per_destination: int | None = None):
         self.channel, self.threads = channel, threads
         self.capacity = max(capacity, threads)
+        self.per_destination = per_destination or threads  # sends in flight to one destination, at most
         self.wake = wake  # set when the lane becomes ready (the main loop sleeps on it)
         self.cond = threading.Condition()
         self.queues: dict[str, list] = {}  # destination -> heap of (rank, tiebreak, fn, args)
@@ -59,6 +65,7 @@ class Lane:
         self.served: dict[str, int] = {}
         self.results: list = []
         self.held = 0  # claimed and not yet collected
+        self.waiting = 0  # threads waiting for a job they may take
         self.closing = False
         self.idle_until = 0.0  # (monotonic) no claim before: the last one found nothing due
         self.workers: list[threading.Thread] = []
@@ -102,8 +109,12 @@ class Lane:
                 worker.start()
             self.cond.notify_all()
 
-    def _take(self):
-        destination = min(self.queues, key=lambda d: (self.running.get(d, 0), self.served.get(d, -1)))
+    def _takeable(self) -> list[str]:
+        """Destinations with queued jobs and room for one more send."""
+        return [d for d in self.queues if self.running.get(d, 0) < self.per_destination]
+
+    def _take(self, takeable: list[str]):
+        destination = min(takeable, key=lambda d: (self.running.get(d, 0), self.served.get(d, -1)))
         queue = self.queues[destination]
         _, _, fn, args = heapq.heappop(queue)
         if not queue:
@@ -115,11 +126,17 @@ class Lane:
     def _run(self) -> None:
         while True:
             with self.cond:
-                while not self.queues and not self.closing:
+                takeable = self._takeable()
+                while not takeable and not (self.closing and not self.queues):
+                    self.waiting += 1
                     self.cond.wait()
-                if not self.queues:
+                    self.waiting -= 1
+                    takeable = self._takeable()
+                if not takeable:
                     return
-                destination, (fn, args) = self._take()
+                destination, (fn, args) = self._take(takeable)
+                if self.waiting and self._takeable():
+                    self.cond.notify()  # more to take than this thread: wake one held back by the host cap
             result = None
             try:
                 result = fn(*args)

@@ -34,6 +34,11 @@ log = logging.getLogger("statuspage.worker")
 # smaller share per delivery. A lane holds Lane.DEPTH claims; a new event's deliveries do not queue behind the
 # rest of them (a lane sends by rank, statuspage.lanes).
 BATCH_PER_THREAD = 64
+# Sending threads of the webhook lane (unless --concurrency or WORKER_CHANNEL_THREADS ask for more): a webhook
+# waits on a receiver somewhere on the internet (tens to hundreds of ms) while libcurl holds no GIL, so a lane
+# of 8 threads would send 8 / latency webhooks a second however cheap a send is. One host still gets at most
+# WORKER_HOST_CONCURRENCY of them at once.
+WEBHOOK_THREADS = 32
 # New events are expanded this often (the rest of the housekeeping waits for the poll interval): a notice starts
 # going out within a fraction of a second of its publication, during a large fan-out as on an idle worker.
 EXPAND_EVERY = 0.2
@@ -170,12 +175,17 @@ class Pipeline:
 
 
 def make_lanes(app, concurrency: int, batch: int | None) -> dict[str, Lane]:
-    """One lane per channel: ``concurrency`` threads each (or WORKER_CHANNEL_THREADS), claiming ``batch`` per
-    ``concurrency`` threads at a time (BATCH_PER_THREAD per thread by default), holding Lane.DEPTH such
-    batches."""
-    threads = channel_threads(app.config.get("WORKER_CHANNEL_THREADS", ""), concurrency)
+    """One lane per channel: ``concurrency`` threads each (webhooks: at least WEBHOOK_THREADS; or as
+    WORKER_CHANNEL_THREADS says), claiming ``batch`` per ``concurrency`` threads at a time (BATCH_PER_THREAD per
+    thread by default), holding Lane.DEPTH such batches (a lane with more threads than ``concurrency`` holds no
+    more: its extra threads wait on receivers, and a deeper queue would only delay a new event). The webhook and
+    chat lanes send at most WORKER_HOST_CONCURRENCY at once to one host."""
+    threads = channel_threads(app.config.get("WORKER_CHANNEL_THREADS", ""), concurrency,
+                              {"webhook": max(concurrency, WEBHOOK_THREADS)})
     per_thread, wake = Lane.DEPTH * (batch or concurrency * BATCH_PER_THREAD) / concurrency, threading.Event()
-    return {channel: Lane(channel, threads[channel], max(int(threads[channel] * per_thread), 1), wake)
+    per_host = max(int(app.config.get("WORKER_HOST_CONCURRENCY") or 8), 1)
+    return {channel: Lane(channel, threads[channel], max(int(min(threads[channel], concurrency) * per_thread), 1),
+                          wake, per_host if channel in ("webhook", "chat") else None)
             for channel in CHANNELS}
 
 

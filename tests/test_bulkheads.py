@@ -138,3 +138,43 @@ def test_a_webhook_host_that_hangs_does_not_delay_another_host(app, tarpit, http
         assert breaker(f"webhook 127.0.0.1:{http_sink.port}") is None  # the healthy host never failed
 
     assert states() in ({"sent": 5, "pending": 10}, {"sent": 5, "pending": 9, "claimed": 1})
+
+
+def test_a_webhook_lane_fills_its_threads_across_hosts_but_sends_one_host_no_more_than_its_cap():
+    """Webhooks wait on receivers, not on the CPU: a lane's 32 threads all send while there are hosts to send
+    to, yet one receiver never sees more than WORKER_HOST_CONCURRENCY (here 8) requests at once."""
+    from collections import Counter
+
+    from statuspage.lanes import Lane
+
+    lane, lock, running, peaks = Lane("webhook", 32, 400, threading.Event(), per_destination=8), \
+        threading.Lock(), Counter(), Counter()
+
+    def send(host):
+        with lock:
+            running[host] += 1
+            running["all"] += 1
+            peaks[host] = max(peaks[host], running[host])
+            peaks["all"] = max(peaks["all"], running["all"])
+        time.sleep(0.05)  # a receiver 50 ms away
+        with lock:
+            running[host] -= 1
+            running["all"] -= 1
+        return host
+
+    try:
+        lane.submit([(f"webhook hook{n % 5}.example.com", (1, n), send, (f"hook{n % 5}",)) for n in range(200)])
+        assert wait_until(lambda: len(lane.results) == 200, timeout=10)
+    finally:
+        lane.shutdown()
+    assert max(peaks[f"hook{n}"] for n in range(5)) <= 8  # no host above its cap
+    assert peaks["all"] == 32  # every thread busy while five hosts had work (8 threads: a quarter of it)
+
+    one_host = Lane("webhook", 32, 400, threading.Event(), per_destination=8)
+    peaks.clear()
+    try:
+        one_host.submit([("webhook one.example.com", (1, n), send, ("one",)) for n in range(40)])
+        assert wait_until(lambda: len(one_host.results) == 40, timeout=10)
+    finally:
+        one_host.shutdown()
+    assert peaks["one"] == peaks["all"] == 8  # one receiver: eight at a time, the other threads wait

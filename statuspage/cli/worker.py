@@ -17,7 +17,8 @@ from ..models.outbox import DELIVERY_STATES
 @click.option("--name", default=None, help="Name shown in heartbeats (default: host-pid).")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 128),
-              help="Messages sent in parallel by this process, per channel (each channel has its own threads).")
+              help="Messages sent in parallel by this process, per channel (each channel has its own threads; "
+                   "webhooks at least 32, to one host at most STATUSPAGE_WORKER_HOST_CONCURRENCY).")
 @click.option("--poll-interval", default=1.0, show_default=True, type=click.FloatRange(0.05, 60))
 @click.option("--lease-seconds", default=None, type=click.FloatRange(1, 3600),
               help="How long a claim lasts before another worker may take it over.")
