@@ -75,7 +75,7 @@ def signed_request(payload: dict, secret: str | None, idempotency_key: str | Non
 # live POOL_MAX_AGE seconds: after that the host is resolved and checked again, so a DNS change (to a private
 # address, say) takes effect within that time and never through a connection opened before it.
 POOL_MAX_AGE = 60.0
-MAX_CONNECTIONS = 32  # kept-alive connections per sending thread; the least recently used is closed beyond
+MAX_CONNECTIONS = 8  # kept-alive connections per sending thread (32 threads: 256 at most); least recently used go
 
 
 @cache
