@@ -61,8 +61,12 @@ class Lane:
         self.wake = wake  # set when the lane becomes ready (the main loop sleeps on it)
         self.cond = threading.Condition()
         self.queues: dict[str, list] = {}  # destination -> heap of (rank, tiebreak, fn, args)
-        self.running: Counter = Counter()
-        self.served: dict[str, int] = {}
+        self.running: Counter = Counter()  # destination -> sends in flight (only while queued or sending)
+        self.served: dict[str, int] = {}  # destination -> tick it was last taken from, or first queued
+        # Which destination a free thread takes next: a heap of (running, served, destination), one current entry
+        # per queued destination (entries whose numbers are no longer the destination's are skipped), so a lane
+        # queueing thousands of hosts picks in O(log n), not by scanning them all for every send.
+        self._order: list[tuple[int, int, str]] = []
         self.results: list = []
         self.held = 0  # claimed and not yet collected
         self.waiting = 0  # threads waiting for a job they may take
@@ -100,7 +104,12 @@ class Lane:
         (one by one, the first items' destination would take every idle thread before the others were queued)."""
         with self.cond:
             for destination, rank, fn, args in items:
-                heapq.heappush(self.queues.setdefault(destination, []), (rank, next(self._tick), fn, args))
+                queue = self.queues.get(destination)
+                if queue is None:
+                    queue = self.queues[destination] = []
+                    self.served.setdefault(destination, next(self._tick))
+                    self._enter(destination)
+                heapq.heappush(queue, (rank, next(self._tick), fn, args))
             self.held += len(items)
             while len(self.workers) < min(self.threads, self.held):  # threads start as work first arrives
                 worker = threading.Thread(target=self._run, name=f"send-{self.channel}-{len(self.workers)}",
@@ -109,40 +118,60 @@ class Lane:
                 worker.start()
             self.cond.notify_all()
 
-    def _takeable(self) -> list[str]:
-        """Destinations with queued jobs and room for one more send."""
-        return [d for d in self.queues if self.running.get(d, 0) < self.per_destination]
+    def _enter(self, destination: str) -> None:
+        heapq.heappush(self._order, (self.running[destination], self.served[destination], destination))
 
-    def _take(self, takeable: list[str]):
-        destination = min(takeable, key=lambda d: (self.running.get(d, 0), self.served.get(d, -1)))
+    def _next(self) -> str | None:
+        """The queued destination with the fewest sends running (ties: the one served least recently), if it
+        has room for one more under the per-destination cap; None when none has."""
+        order = self._order
+        while order:
+            running, served, destination = order[0]
+            if (destination in self.queues and running == self.running[destination]
+                    and served == self.served[destination]):
+                return destination if running < self.per_destination else None
+            heapq.heappop(order)  # stale: sent, taken or finished since
+        return None
+
+    def _take(self, destination: str):
+        heapq.heappop(self._order)  # its current entry, at the top
         queue = self.queues[destination]
         _, _, fn, args = heapq.heappop(queue)
-        if not queue:
-            del self.queues[destination]
         self.running[destination] += 1
         self.served[destination] = next(self._tick)
-        return destination, (fn, args)
+        if queue:
+            self._enter(destination)
+        else:
+            del self.queues[destination]
+        return fn, args
+
+    def _finished(self, destination: str) -> None:
+        self.running[destination] -= 1
+        if destination in self.queues:
+            self._enter(destination)
+        elif not self.running[destination]:  # neither queued nor sending: forget it (a fan-out meets 100,000 hosts)
+            del self.running[destination], self.served[destination]
 
     def _run(self) -> None:
         while True:
             with self.cond:
-                takeable = self._takeable()
-                while not takeable and not (self.closing and not self.queues):
+                destination = self._next()
+                while destination is None and not (self.closing and not self.queues):
                     self.waiting += 1
                     self.cond.wait()
                     self.waiting -= 1
-                    takeable = self._takeable()
-                if not takeable:
+                    destination = self._next()
+                if destination is None:
                     return
-                destination, (fn, args) = self._take(takeable)
-                if self.waiting and self._takeable():
+                fn, args = self._take(destination)
+                if self.waiting and self._next() is not None:
                     self.cond.notify()  # more to take than this thread: wake one held back by the host cap
             result = None
             try:
                 result = fn(*args)
             finally:  # (a send that raised leaves its delivery claimed until its lease runs out)
                 with self.cond:
-                    self.running[destination] -= 1
+                    self._finished(destination)
                     self.results.append(result)
                     ready = self._ready()
                 if ready:
