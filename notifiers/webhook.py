@@ -76,6 +76,7 @@ def signed_request(payload: dict, secret: str | None, idempotency_key: str | Non
 # address, say) takes effect within that time and never through a connection opened before it.
 POOL_MAX_AGE = 60.0
 MAX_CONNECTIONS = 8  # kept-alive connections per sending thread (32 threads: 256 at most); least recently used go
+MAX_PINS = 4096  # hosts whose checked answers are kept (each for POOL_MAX_AGE at most)
 
 
 @cache
@@ -110,6 +111,7 @@ class Transport:
         self._pins: dict[tuple, tuple[list[str], float]] = {}  # (host, port, loopback) -> (RESOLVE, at)
         self._generation = 0
         self._thread = _Thread()
+        self._lock = threading.Lock()
 
     def clear(self) -> None:
         """Forget every checked answer and close every kept-alive connection (each thread's on its next use)."""
@@ -155,8 +157,13 @@ class Transport:
                 raise
             addresses = ",".join(dict.fromkeys(f"[{a[4][0]}]" if ":" in a[4][0] else a[4][0] for a in answers))
             literal = egress.literal_address(host) is not None  # an address: nothing to look up, nothing to pin
-            entry = ([] if literal else [f"{host}:{port}:{addresses}"], time.monotonic())
-            self._pins[key] = entry
+            # "+": libcurl drops the pin after DNS_CACHE_TIMEOUT like any answer (plain pins stay for good, and a
+            # fan-out to 100,000 hosts would keep them all); every POST to the host pins it again.
+            entry = ([] if literal else [f"+{host}:{port}:{addresses}"], time.monotonic())
+            with self._lock:
+                self._pins[key] = entry
+                while len(self._pins) > MAX_PINS:  # the oldest checked answers go first
+                    self._pins.pop(next(iter(self._pins)), None)
         return entry[0]
 
     def _handle(self, policy: tuple) -> pycurl.Curl:
