@@ -29,6 +29,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -63,10 +64,13 @@ def signed_request(payload: dict, secret: str | None, idempotency_key: str | Non
     return body, headers
 
 
-# Kept-alive connections through libcurl (pycurl): one handle per sending thread and egress policy, each with
-# its own cache of open connections. libcurl runs the whole exchange (send, wait, parse) without holding the
-# GIL, so eight threads posting at once cost little more than one; urllib3 took the GIL back for every read and
-# header, and its threads queued for it (a lane's eight threads sent fewer webhooks a second than one).
+# Kept-alive connections through libcurl (pycurl): a handle holds one connection to one host, and handles are
+# kept per host and egress policy, as urllib3 kept pools: a sending thread takes a host's idle handle for one
+# POST and gives it back, so a host's deliveries reuse its few connections whichever thread sends them (with a
+# handle per thread, 32 threads sending round the hosts of a fan-out kept 32 connections to each and reused
+# few). libcurl runs the whole exchange (send, wait, parse) without holding the GIL, so eight threads posting
+# at once cost little more than one; urllib3 took the GIL back for every read and header, and its threads
+# queued for it (a lane's eight threads sent fewer webhooks a second than one).
 #
 # The egress guard stays in Python: a host is resolved once through `egress.resolve` (checked: any non-public
 # answer refuses it) and the checked answers are pinned into libcurl (CURLOPT_RESOLVE), so libcurl never looks
@@ -75,7 +79,7 @@ def signed_request(payload: dict, secret: str | None, idempotency_key: str | Non
 # live POOL_MAX_AGE seconds: after that the host is resolved and checked again, so a DNS change (to a private
 # address, say) takes effect within that time and never through a connection opened before it.
 POOL_MAX_AGE = 60.0
-MAX_CONNECTIONS = 8  # kept-alive connections per sending thread (32 threads: 256 at most); least recently used go
+MAX_IDLE = 256  # idle kept-alive connections (handles) in all; the least recently used host's go first
 MAX_PINS = 4096  # hosts whose checked answers are kept (each for POOL_MAX_AGE at most)
 
 
@@ -94,29 +98,35 @@ def _ca_options() -> tuple[tuple[int, str], ...]:
 
 
 class _Thread(threading.local):
-    """One sending thread's libcurl handles (per egress policy) and the state of its current request."""
+    """The state of one sending thread's current request (read by `Transport._open_socket`)."""
 
     def __init__(self):
-        self.handles: dict[tuple, tuple[int, pycurl.Curl]] = {}
         self.guard: egress.Guard | None = None
         self.connect_timeout = 10.0
         self.connect_error: str | None = None
 
 
 class Transport:
-    """POSTs over kept-alive connections; thread-safe (each thread uses its own libcurl handles)."""
+    """POSTs over kept-alive connections; thread-safe (a handle serves one thread at a time)."""
 
     def __init__(self, max_age: float = POOL_MAX_AGE):
         self.max_age = max_age
         self._pins: dict[tuple, tuple[list[str], float]] = {}  # (host, port, loopback) -> (RESOLVE, at)
-        self._generation = 0
+        self._idle: OrderedDict[tuple, list[pycurl.Curl]] = OrderedDict()  # (policy, scheme, host, port)
+        self._idle_count = 0
+        self._generation = 0  # handles made before a clear() are closed when they come back
         self._thread = _Thread()
         self._lock = threading.Lock()
 
     def clear(self) -> None:
-        """Forget every checked answer and close every kept-alive connection (each thread's on its next use)."""
-        self._pins = {}
-        self._generation += 1
+        """Forget every checked answer and close every kept-alive connection (those in use when they return)."""
+        with self._lock:
+            self._pins = {}
+            self._generation += 1
+            idle, self._idle, self._idle_count = self._idle, OrderedDict(), 0
+        for handles in idle.values():
+            for _, curl in handles:
+                curl.close()
 
     def post(self, url: str, body: bytes, headers: list[str], connect_timeout: float,
              read_timeout: float) -> tuple[int, str]:
@@ -125,11 +135,12 @@ class Transport:
         state, guard = self._thread, egress.active()
         parts = urlsplit(url)
         policy = (guard is not None, guard.allow_loopback if guard else None)  # never share across policies
-        curl = self._handle(policy)
-        if guard is not None:  # pin the checked answers: libcurl must not look the name up again
-            pins = self._pin(parts.hostname or "", parts.port or _PORTS[parts.scheme], guard)
-            if pins:
-                curl.setopt(pycurl.RESOLVE, pins)
+        port = parts.port or _PORTS[parts.scheme]
+        pins = self._pin(parts.hostname or "", port, guard) if guard is not None else []
+        key = (policy, parts.scheme, parts.hostname, port)
+        generation, curl = self._checkout(key)
+        if pins:  # pin the checked answers: libcurl must not look the name up again
+            curl.setopt(pycurl.RESOLVE, pins)
         state.guard, state.connect_timeout, state.connect_error = guard, connect_timeout, None
         curl.setopt(pycurl.URL, url)
         curl.setopt(pycurl.POSTFIELDS, body)
@@ -137,10 +148,12 @@ class Transport:
         curl.setopt(pycurl.TIMEOUT_MS, int((connect_timeout + read_timeout) * 1000))
         try:
             curl.perform()
+            code = curl.getinfo(pycurl.RESPONSE_CODE)
+            location = (curl.getinfo(pycurl.REDIRECT_URL) or "") if 300 <= code < 400 else ""
         finally:
             state.guard = None
-        code = curl.getinfo(pycurl.RESPONSE_CODE)
-        return code, (curl.getinfo(pycurl.REDIRECT_URL) or "") if 300 <= code < 400 else ""
+            self._checkin(key, generation, curl)
+        return code, location
 
     def connect_error(self) -> str | None:
         """Why this thread's last connection attempt failed (our own connect's error), if it did."""
@@ -166,22 +179,43 @@ class Transport:
                     self._pins.pop(next(iter(self._pins)), None)
         return entry[0]
 
-    def _handle(self, policy: tuple) -> pycurl.Curl:
-        handles = self._thread.handles
-        generation, curl = handles.get(policy, (None, None))
-        if generation != self._generation:
-            if curl is not None:
-                curl.close()
-            curl = self._new_handle()
-            handles[policy] = (self._generation, curl)
-        return curl
+    def _checkout(self, key: tuple) -> tuple[int, pycurl.Curl]:
+        """An idle handle (with its kept-alive connection) for this host, or a new one."""
+        with self._lock:
+            handles = self._idle.get(key)
+            if handles:
+                self._idle_count -= 1
+                entry = handles.pop()
+                if not handles:
+                    del self._idle[key]
+                return entry
+            generation = self._generation
+        return generation, self._new_handle()
+
+    def _checkin(self, key: tuple, generation: int, curl: pycurl.Curl) -> None:
+        closing = []
+        with self._lock:
+            if generation != self._generation:
+                closing.append(curl)
+            else:
+                self._idle.setdefault(key, []).append((generation, curl))
+                self._idle.move_to_end(key)
+                self._idle_count += 1
+                while self._idle_count > MAX_IDLE:  # the least recently used host's handle goes
+                    oldest, handles = next(iter(self._idle.items()))
+                    closing.append(handles.pop(0)[1])
+                    self._idle_count -= 1
+                    if not handles:
+                        del self._idle[oldest]
+        for handle in closing:
+            handle.close()
 
     def _new_handle(self) -> pycurl.Curl:
         curl = pycurl.Curl()
         for option, value in ((pycurl.NOSIGNAL, 1), (pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS),
                               (pycurl.FOLLOWLOCATION, 0), (pycurl.PROXY, ""),  # no redirects, no proxy
                               (pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1),
-                              (pycurl.MAXCONNECTS, MAX_CONNECTIONS), (pycurl.DNS_CACHE_TIMEOUT, int(self.max_age)),
+                              (pycurl.MAXCONNECTS, 1), (pycurl.DNS_CACHE_TIMEOUT, int(self.max_age)),
                               (pycurl.MAXLIFETIME_CONN, max(int(self.max_age), 1)),
                               (pycurl.WRITEFUNCTION, _discard), (pycurl.OPENSOCKETFUNCTION, self._open_socket),
                               (pycurl.SOCKOPTFUNCTION, _already_connected), *_ca_options()):

@@ -108,6 +108,26 @@ def test_webhooks_to_one_host_share_one_kept_alive_connection(http_sink):
     assert len({r.client for r in received}) == 1
 
 
+def test_a_hosts_kept_alive_connection_serves_whichever_thread_sends_next(http_sink):
+    """A lane's 32 threads take a fan-out's hosts in turn: a host keeps its few connections whichever thread
+    posts to it (a connection per thread would open 16 here)."""
+    import threading
+
+    TRANSPORT.clear()
+    turn = threading.Lock()
+
+    def one_post(number):
+        with turn:  # one at a time: one connection is enough
+            assert post(http_sink.url(f"/t{number}")) is None
+
+    threads = [threading.Thread(target=one_post, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({r.client for r in http_sink.wait_for(16)}) == 1
+
+
 def test_a_pooled_connection_is_never_reopened_after_a_dns_change_to_a_private_address(dns, connections,
                                                                                       http_sink):
     TRANSPORT.clear()
