@@ -112,7 +112,7 @@ class Transport:
     def __init__(self, max_age: float = POOL_MAX_AGE):
         self.max_age = max_age
         self._pins: dict[tuple, tuple[list[str], float]] = {}  # (host, port, loopback) -> (RESOLVE, at)
-        self._idle: OrderedDict[tuple, list[pycurl.Curl]] = OrderedDict()  # (policy, scheme, host, port)
+        self._idle: OrderedDict[tuple, list[tuple[int, pycurl.Curl]]] = OrderedDict()  # by (policy, host...)
         self._idle_count = 0
         self._generation = 0  # handles made before a clear() are closed when they come back
         self._thread = _Thread()
