@@ -178,33 +178,3 @@ def test_a_webhook_lane_fills_its_threads_across_hosts_but_sends_one_host_no_mor
     finally:
         one_host.shutdown()
     assert peaks["one"] == peaks["all"] == 8  # one receiver: eight at a time, the other threads wait
-
-
-def test_a_lane_takes_hosts_in_turn_and_forgets_the_ones_it_no_longer_holds():
-    """Hosts queued together are served in turn (the least recently served first), and a lane that has sent to
-    a thousand hosts keeps nothing about them once they are done (a fan-out meets 100,000 hosts)."""
-    from statuspage.lanes import Lane
-
-    lane, release, sent = Lane("webhook", 1, 2000, threading.Event(), per_destination=8), threading.Event(), []
-
-    def send(label):
-        if label == "blocker":
-            release.wait(5)
-        sent.append(label)
-        return label
-
-    try:
-        lane.submit([("webhook x.example.com", (1, 0), send, ("blocker",))])  # the lane's one thread is busy
-        assert wait_until(lambda: not lane.queues, timeout=5)
-        lane.submit([(f"webhook {host}.example.com", (1, n), send, (f"{host}{n}",))
-                     for host in "abc" for n in (1, 2, 3)])
-        release.set()
-        assert wait_until(lambda: len(sent) == 10, timeout=5)
-        lane.submit([(f"webhook h{n}.example.com", (1, n), send, (n,)) for n in range(1000)])
-        assert wait_until(lambda: len(sent) == 1010, timeout=10)
-    finally:
-        release.set()
-        lane.shutdown()
-    assert sent[1:10] == ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"]
-    assert sent[10:] == list(range(1000))  # first queued, first served
-    assert not lane.queues and not lane.running and not lane.served

@@ -122,29 +122,59 @@ def test_a_dead_earlier_update_does_not_hold_back_the_later_ones(app):
     assert states() == {"dead": 1, "sent": 8}
 
 
+class BlockedLane:
+    """A one-thread lane whose thread is held by a "blocker" send until `release`; ``sent`` lists what went out,
+    in order."""
+
+    def __init__(self, destination: str = "hooks.example.com"):
+        from statuspage.lanes import Lane
+
+        self.lane, self.release, self.sent = Lane("webhook", 1, 2000, threading.Event(), 8), threading.Event(), []
+        self.lane.submit([(destination, (1, 0), self.send, ("blocker",))])
+        assert wait_until(lambda: not self.lane.queues, timeout=5)  # the lane's one thread is busy
+
+    def send(self, label):
+        if label == "blocker":
+            self.release.wait(5)
+        self.sent.append(label)
+        return label
+
+    def close(self) -> None:
+        self.release.set()
+        self.lane.shutdown()
+
+
 def test_a_lane_sends_a_new_event_s_queued_deliveries_before_an_old_event_s():
     """Claimed deliveries wait in their lane by rank (priority, rank within the event), not by arrival: a new
     event's first deliveries, claimed while an old event's are still queued, go out next."""
-    from statuspage.lanes import Lane
-
-    lane, release, sent = Lane("webhook", 1, 200, threading.Event()), threading.Event(), []
-
-    def send(label):
-        if label == "blocker":
-            release.wait(5)
-        sent.append(label)
-        return label
-
+    blocked = BlockedLane()
+    lane, send, sent = blocked.lane, blocked.send, blocked.sent
     try:
-        lane.submit([("hooks.example.com", (1, 0), send, ("blocker",))])  # the lane's one thread is busy
-        assert wait_until(lambda: not lane.queues, timeout=5)
         lane.submit([("hooks.example.com", (1, seq), send, (f"old-{seq}",)) for seq in range(100, 150)])
         lane.submit([("hooks.example.com", (1, seq), send, (f"new-{seq}",)) for seq in range(1, 4)])
         lane.submit([("hooks.example.com", (0, 1), send, ("confirmation",))])
-        release.set()
+        blocked.release.set()
         assert wait_until(lambda: len(sent) == 55, timeout=5)
     finally:
-        release.set()
-        lane.shutdown()
+        blocked.close()
     assert sent[:6] == ["blocker", "confirmation", "new-1", "new-2", "new-3", "old-100"]
     assert sent[6:] == [f"old-{seq}" for seq in range(101, 150)]
+
+
+def test_a_lane_takes_hosts_in_turn_and_forgets_the_ones_it_no_longer_holds():
+    """Hosts queued together are served in turn (the least recently served first), and a lane that has sent to
+    a thousand hosts keeps nothing about them once they are done (a fan-out meets 100,000 hosts)."""
+    blocked = BlockedLane("webhook x.example.com")
+    lane, send, sent = blocked.lane, blocked.send, blocked.sent
+    try:
+        lane.submit([(f"webhook {host}.example.com", (1, n), send, (f"{host}{n}",))
+                     for host in "abc" for n in (1, 2, 3)])
+        blocked.release.set()
+        assert wait_until(lambda: len(sent) == 10, timeout=5)
+        lane.submit([(f"webhook h{n}.example.com", (1, n), send, (n,)) for n in range(1000)])
+        assert wait_until(lambda: len(sent) == 1010, timeout=10)
+    finally:
+        blocked.close()
+    assert sent[1:10] == ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"]
+    assert sent[10:] == list(range(1000))  # first queued, first served
+    assert not lane.queues and not lane.running and not lane.served
