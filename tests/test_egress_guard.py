@@ -148,14 +148,14 @@ def test_a_pinned_https_connection_keeps_sni_and_certificate_checks_for_the_orig
 
 def test_a_pinned_https_webhook_keeps_sni_and_certificate_checks_for_the_original_name(dns, tls_server,
                                                                                       monkeypatch):
-    from notifiers import webhook
+    from notifiers import transport
 
     port, cert, seen = tls_server
     dns.answers["tls.stub.test"] = dns.answers["other.stub.test"] = [["127.0.0.1"]]
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the system store, as libcurl is told to read it
     monkeypatch.setenv("SSL_CERT_DIR", str(cert.parent))
-    webhook._ca_options.cache_clear()
-    webhook.TRANSPORT.clear()
+    transport._ca_options.cache_clear()
+    transport.TRANSPORT.clear()
     try:
         send(webhook_message(), f"https://tls.stub.test:{port}/hook", SendConfig(allow_loopback_webhooks=True))
         assert seen == {"sni": ["tls.stub.test"], "host": [f"tls.stub.test:{port}"]}
@@ -164,7 +164,7 @@ def test_a_pinned_https_webhook_keeps_sni_and_certificate_checks_for_the_origina
                  SendConfig(allow_loopback_webhooks=True))
         assert not refused.value.permanent and "certificate" in refused.value.reason.lower()
     finally:
-        webhook._ca_options.cache_clear()
+        transport._ca_options.cache_clear()
     assert len(seen["host"]) == 1
 
 

@@ -10,7 +10,8 @@ from test_notifiers_render import TEMPLATES, confirm_context, incident_context
 from notifiers import SendConfig, TransportError, egress, render, send
 from notifiers.render_once import RenderCache
 from notifiers.send import ASSET
-from notifiers.webhook import TRANSPORT, StatuspageWebhook
+from notifiers.transport import TRANSPORT
+from notifiers.webhook import StatuspageWebhook
 from statuspage.markdown_text import markdown_text
 
 EVENTS = ["incident.opened", "incident.updated", "incident.resolved", "maintenance.scheduled"]
