@@ -100,6 +100,11 @@ def test_chat_urls_are_refused_with_a_reason(url, reason):
         validate_target("chat", url)
 
 
+def test_chat_urls_with_control_characters_are_refused():
+    with pytest.raises(InvalidTarget, match="spaces or control characters"):
+        validate_target("chat", "json://hooks.example.com/hook\x00")
+
+
 def test_loopback_chat_urls_are_allowed_for_tests():
     assert validate_target("chat", "json://127.0.0.1:8080/hook", allow_loopback=True)
 
@@ -121,6 +126,10 @@ def test_https_webhooks_are_valid():
     ("https://[::1]/hook", "local address"),
     ("https://[::ffff:10.0.0.1]/hook", "private or local address"),
     ("https://hooks.example.com:99999/x", "not a valid URL"),
+    ("https://hooks.example.com/a b", "spaces or control characters"),
+    ("https://hooks.example.com/\x00x", "spaces or control characters"),
+    ("https://hooks.example.com/x\r\nX-Injected: 1", "spaces or control characters"),
+    ("https://hooks.example.com/\u200bx", "spaces or control characters"),
 ])
 def test_webhook_urls_are_refused_with_a_reason(url, reason):
     with pytest.raises(InvalidTarget, match=reason):
