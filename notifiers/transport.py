@@ -212,7 +212,8 @@ def _already_connected(descriptor: int, purpose: int) -> int:
 TRANSPORT = Transport()
 
 
-def short_error(error: Exception) -> str:
+def short_error(error: Exception | str) -> str:
+    """An error (or libcurl's message) as one short line for the console."""
     text = str(error)
     if "Connection refused" in text:
         return "connection refused"

@@ -113,7 +113,7 @@ class StatuspageWebhook(NotifyBase):
             return f"Could not connect to the webhook: {connect_error}"
         if number in _TIMEOUTS:
             return f"The webhook did not answer within {self.socket_read_timeout:g}s."
-        return f"Could not connect to the webhook: {short_error(Exception(message))}"
+        return f"Could not connect to the webhook: {short_error(message)}"
 
     def _failed(self, reason: str, permanent: bool) -> bool:
         self.failure = (reason, permanent)
