@@ -49,7 +49,7 @@ def validate_target(channel: str, target: str, allow_loopback: bool = False, res
         return _email(target)
     if channel == "sms":
         return _phone_number(target)
-    if channel in ("chat", "webhook") and "://" in target and any(c.isspace() or not c.isprintable() for c in target):
+    if channel in ("chat", "webhook") and "://" in target and (" " in target or not target.isprintable()):
         raise InvalidTarget("The URL may not contain spaces or control characters; percent-encode them.")
     if channel == "chat":
         return _chat_url(target, allow_loopback, resolve)
