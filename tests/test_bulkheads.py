@@ -178,3 +178,30 @@ def test_a_webhook_lane_fills_its_threads_across_hosts_but_sends_one_host_no_mor
     finally:
         one_host.shutdown()
     assert peaks["one"] == peaks["all"] == 8  # one receiver: eight at a time, the other threads wait
+
+
+@pytest.mark.parametrize("target", [
+    "https://Hooks.Example.COM/x", "http://127.0.0.1:8080/hook/1", "https://u:p@h.example:443/a?b#c",
+    "http://[::1]:99/x", "https://[2001:DB8::1]/", "https://h.example:99999/x", "https://h.example:/x",
+    "http://h.example:0/", "https://a@b@c.example/x", "https://h.example?x", "HTTPS://H.EXAMPLE", "https://[::1",
+    "https://h%41.example/", "https://h.example\t/x", " https://h.example/", "weird", "", "slack://T0/B1/C2",
+    "ntfys://ntfy.sh/topic", "json://localhost:80/x", "tgram://123:abc/456"])
+@pytest.mark.parametrize("channel", ["webhook", "chat"])
+def test_a_destination_is_named_from_its_url_as_urlsplit_reads_it(channel, target):
+    """Breakers and the lanes' fairness count by destination: the quick reading of a fan-out's URLs names
+    each one exactly as urlsplit would (host lower case, port when given, "?" for a URL it refuses)."""
+    from urllib.parse import urlsplit
+
+    from statuspage.breakers import destination
+
+    try:
+        parts = urlsplit(target)
+        port, host = parts.port, parts.hostname or ""
+    except ValueError:
+        expected = f"{channel} ?"
+    else:
+        if channel == "chat" and "." not in host and ":" not in host and host != "localhost":
+            expected = f"chat {parts.scheme}"
+        else:
+            expected = f"{channel} {host}" + (f":{port}" if port else "")
+    assert destination(channel, target, {}) == expected
