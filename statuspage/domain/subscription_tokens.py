@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
 
 from ..extensions import db
 from ..models import Subscriber
@@ -48,6 +49,18 @@ class _KeyOnceSigner(Signer):
         return self._key if secret_key is None else super().derive_key(secret_key)
 
 
+def _plain_id(text: str) -> bool:
+    """True for up to 18 ASCII letters and digits in which no three characters in a row occur twice (a
+    public_id): zlib cannot shorten its JSON (nothing to match, too short for a Huffman table to pay), so
+    itsdangerous sends it uncompressed. Anything else goes the generic way: starting a deflate stream
+    costs more than the signature itself."""
+    if len(text) > 18 or not (text.isascii() and text.isalnum()):
+        return False
+    quoted = f'"{text}"'
+    triples = {quoted[i:i + 3] for i in range(len(quoted) - 2)}
+    return len(triples) == len(quoted) - 2
+
+
 class _LinkSerializer(URLSafeSerializer):
     """The manage-link serializer, signing with one `_KeyOnceSigner` (itsdangerous makes a signer, and derives
     its key, for every token: a fan-out signs a link for every subscriber)."""
@@ -55,6 +68,15 @@ class _LinkSerializer(URLSafeSerializer):
     @cached_property
     def _signer(self) -> Signer:
         return super().make_signer()
+
+    def dumps(self, obj, salt=None):
+        """``URLSafeSerializer.dumps``'s very token; a public_id is signed directly with the derived key (a
+        fan-out signs one per subscriber: a third of the generic path's cost)."""
+        if salt is not None or not isinstance(obj, str) or not _plain_id(obj):
+            return super().dumps(obj, salt)
+        payload, signer = base64_encode(f'"{obj}"'.encode()), self._signer  # its compact JSON, base64
+        signature = base64_encode(hmac.digest(signer._key, payload, signer.digest_method))
+        return (payload + signer.sep + signature).decode()
 
     def make_signer(self, salt=None) -> Signer:
         return self._signer if salt is None else super().make_signer(salt)
