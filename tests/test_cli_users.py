@@ -116,3 +116,14 @@ def test_first_admin_email_comes_from_the_environment(app, monkeypatch, tmp_path
 def test_no_first_admin_when_someone_already_exists(runner):
     create_user(runner, role="viewer")
     assert ensure_first_admin() is None
+
+
+def test_an_unknown_email_costs_the_same_hashing_as_a_wrong_password():
+    """Sign-in checks an unknown email against a fixed hash made with the parameters real passwords get, so a
+    miss takes as long as a wrong password (and no command pays for making that hash at start-up)."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    from statuspage.domain.users import _DUMMY_HASH
+
+    assert _DUMMY_HASH.split("$")[0] == generate_password_hash("any password at all").split("$")[0]
+    assert not check_password_hash(_DUMMY_HASH, "")
