@@ -29,6 +29,7 @@ from .render import Message, render, template_version
 
 ONE_OFF_EVENTS = frozenset({"subscription.confirm"})
 _PREFIX = f"SPFILL{secrets.token_hex(4)}"
+_PREFIX_BYTES = _PREFIX.encode()
 _UNSHARED = object()  # a key whose render cannot be shared (see the module docstring)
 
 
@@ -118,14 +119,18 @@ def _fill(shared: Message, values: list[str]) -> Message | None:
         return text
 
     body = shared.body
-    if body is not None and _PREFIX.encode() in body:
+    if body is not None and _PREFIX_BYTES in body:
         for index, value in enumerate(values):
             body = body.replace(_marker(index).encode(), json.dumps(value, ensure_ascii=False)[1:-1].encode())
+        if _PREFIX_BYTES in body:
+            return None
+    if shared.channel == "webhook":  # its body is all it sends (one per delivery of a fan-out: keep it short)
+        return replace(shared, body=body)
     filled = replace(shared, subject=plain(shared.subject), text=plain(shared.text), html=html(shared.html),
                      markdown=plain(shared.markdown), body=body,
                      headers={name: plain(value) for name, value in shared.headers.items()})
     leftovers = (filled.subject, filled.text, filled.html, filled.markdown, *filled.headers.values())
-    if any(_PREFIX in part for part in leftovers) or (body is not None and _PREFIX.encode() in body):
+    if any(_PREFIX in part for part in leftovers):
         return None
     return filled
 

@@ -1,4 +1,4 @@
-"""Deliver one rendered `Message` to one target: one Apprise call, success or a classified `TransportError`.
+"""Deliver one rendered `Message` to one target: one send, success or a classified `TransportError`.
 
 Which Apprise service carries each channel:
 
@@ -6,7 +6,8 @@ Which Apprise service carries each channel:
   without a recipient) with the subscriber's address as the only recipient;
 - sms: ``config.sms_url`` (e.g. ``twilio://SID:TOKEN@+15550001111``) with the number appended as the target;
 - chat: the subscriber's own Apprise URL (Slack, Teams, Discord, ntfy, ...), body in Markdown;
-- webhook: `notifiers.webhook.StatuspageWebhook`, the signed Statuspage payload POSTed verbatim.
+- webhook: the signed Statuspage payload POSTed verbatim (`notifiers.webhook.post`, the transport under the
+  Apprise plugin `StatuspageWebhook`; no Apprise instance per delivery).
 
 Chat and webhook sends run under `notifiers.egress.guard`: every connection the plugin opens is resolved once,
 refused unless public (loopback too when ``allow_loopback_webhooks``) and pinned to the checked address; a
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from apprise import Apprise, AppriseAsset, NotifyFormat
 
-from . import egress
+from . import egress, webhook
 from .channels import InvalidTarget, validate_target
 from .email import StatusEmail, parse_sender_url
 from .render import Message
@@ -65,18 +66,17 @@ class TransportError(Exception):
 
 
 def send(message: Message, target: str, config: SendConfig) -> None:
-    """Deliver ``message`` to ``target`` through one Apprise notify() call (the plugin's own for ours)."""
+    """Deliver ``message`` to ``target`` through one Apprise notify() call (the plugin's own for ours; a
+    webhook's signed body is POSTed as it is, `send_webhook`)."""
+    if message.channel == "webhook":
+        return send_webhook(message, target, config)
     try:
         service, body, title, body_format = _prepare(message, target, config)
     except InvalidTarget as error:
         raise TransportError(error.reason, permanent=True) from None
     guarded = message.channel in ("chat", "webhook")  # targets strangers chose; email/SMS are the operator's
     with egress.guard(config.allow_loopback_webhooks) if guarded else contextlib.nullcontext() as guard:
-        if isinstance(service, StatuspageWebhook):
-            # The signed body goes out verbatim: Apprise's formatting, splitting and throttling (notify) have
-            # nothing to do for it, and cost a tenth of a webhook's whole send.
-            result = service.send(body)
-        elif isinstance(service, OUR_PLUGINS):
+        if isinstance(service, OUR_PLUGINS):
             # Our own plugins report their failure themselves: their Apprise entry point (NotifyBase.notify:
             # format, limits, throttle) is enough; Apprise()'s dispatcher (tags, locale, log capture) costs
             # ten times a local POST per message and adds nothing to them.
@@ -96,6 +96,25 @@ def send(message: Message, target: str, config: SendConfig) -> None:
         raise TransportError("Apprise refused the message before sending it.", permanent=False)
     reason = " ".join(entry.message for entry in result.logs()) or f"Apprise reported {result.status.name}"
     raise TransportError(reason, permanent=_looks_permanent(message.channel, reason))
+
+
+def send_webhook(message: Message, target: str, config: SendConfig) -> None:
+    """POST the signed Statuspage payload to ``target`` under the egress guard (`webhook.post`): Apprise's
+    formatting, splitting and throttling have nothing to do for a body that goes out verbatim."""
+    try:
+        url = validate_target("webhook", target, allow_loopback=config.allow_loopback_webhooks)
+    except InvalidTarget as error:
+        raise TransportError(error.reason, permanent=True) from None
+    body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key,
+                                   body=message.body)
+    with egress.guard(config.allow_loopback_webhooks) as guard:
+        failure = webhook.post(url, body, webhook.header_lines(headers), config.connect_timeout or config.timeout,
+                               config.timeout)
+    if failure is None:
+        return
+    if guard.refusal:
+        raise TransportError(guard.refusal, permanent=True)
+    raise TransportError(*failure)
 
 
 def _prepare(message: Message, target: str, config: SendConfig):
@@ -124,13 +143,6 @@ def _prepare(message: Message, target: str, config: SendConfig):
         url = validate_target("chat", target, allow_loopback=config.allow_loopback_webhooks)
         service = _stock_service(url, config, permanent=True)
         return service, message.markdown or message.text, message.subject, NotifyFormat.MARKDOWN
-    if channel == "webhook":
-        url = validate_target("webhook", target, allow_loopback=config.allow_loopback_webhooks)
-        body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key,
-                                       body=message.body)
-        service = StatuspageWebhook(url, headers, timeout=config.timeout, asset=ASSET)
-        service.socket_connect_timeout = config.connect_timeout or config.timeout
-        return service, body, "", NotifyFormat.TEXT
     raise TransportError(f"Unknown channel {channel!r}.", permanent=True)
 
 

@@ -65,8 +65,43 @@ def transient_status(code: int) -> bool:
     return code in (408, 425, 429) or code >= 500
 
 
+def header_lines(headers: dict[str, str]) -> list[str]:
+    """``headers`` as libcurl's header lines (and no ``Expect: 100-continue`` wait before the body)."""
+    return [f"{name}: {value}" for name, value in headers.items()] + ["Expect:"]
+
+
+def post(url: str, body: bytes, lines: list[str], connect_timeout: float, read_timeout: float):
+    """POST ``body`` to ``url`` once: None when the receiver took it (2xx), else (reason, permanent)."""
+    try:
+        code, location = TRANSPORT.post(url, body, lines, connect_timeout, read_timeout)
+    except egress.EgressRefused as refused:
+        return refused.reason, True
+    except (socket.gaierror, UnicodeError) as error:
+        return f"Could not connect to the webhook: cannot resolve its host ({error}).", False
+    except pycurl.error as error:
+        return _describe(error, read_timeout), False
+    if 200 <= code < 300:
+        return None
+    detail = _phrase(code)
+    if 300 <= code < 400:
+        detail = f"redirect to {location or '?'}; update the webhook URL"
+    return f"The webhook answered HTTP {code} {detail}".strip(), not transient_status(code)
+
+
+def _describe(error: pycurl.error, read_timeout: float) -> str:
+    """A libcurl error as the subscriber's console shows it."""
+    number, message = (error.args + (0, ""))[:2]
+    connect_error = TRANSPORT.connect_error()
+    if connect_error:
+        return f"Could not connect to the webhook: {connect_error}"
+    if number in _TIMEOUTS:
+        return f"The webhook did not answer within {read_timeout:g}s."
+    return f"Could not connect to the webhook: {short_error(message)}"
+
+
 class StatuspageWebhook(NotifyBase):
-    """POST one prepared body to one URL; an Apprise service instance (``Apprise().add(instance)``)."""
+    """POST one prepared body to one URL; an Apprise service instance (``Apprise().add(instance)``). The worker
+    calls `post` directly (`notifiers.send`): an Apprise instance per delivery costs as much as the signature."""
 
     service_name = "Statuspage webhook"
     protocol = "spwebhook"
@@ -78,8 +113,7 @@ class StatuspageWebhook(NotifyBase):
     def __init__(self, target_url: str, headers: dict[str, str], timeout: float = 10.0, **kwargs):
         super().__init__(**kwargs)
         self.target_url = target_url
-        self.extra_headers = dict(headers)
-        self.header_lines = [f"{name}: {value}" for name, value in self.extra_headers.items()] + ["Expect:"]
+        self.header_lines = header_lines(headers)
         self.socket_connect_timeout = self.socket_read_timeout = timeout
         self.failure: tuple[str, bool] | None = None
 
@@ -88,36 +122,12 @@ class StatuspageWebhook(NotifyBase):
 
     def send(self, body, title="", notify_type=None, **kwargs) -> bool:
         data = body.encode() if isinstance(body, str) else body
-        try:
-            code, location = TRANSPORT.post(self.target_url, data, self.header_lines, self.socket_connect_timeout,
-                                            self.socket_read_timeout)
-        except egress.EgressRefused as refused:
-            return self._failed(refused.reason, True)
-        except (socket.gaierror, UnicodeError) as error:
-            return self._failed(f"Could not connect to the webhook: cannot resolve its host ({error}).", False)
-        except pycurl.error as error:
-            return self._failed(self._describe(error), False)
-        if 200 <= code < 300:
-            self.logger.debug("Sent Statuspage webhook to %s (HTTP %s).", self.target_url, code)
+        self.failure = post(self.target_url, data, self.header_lines, self.socket_connect_timeout,
+                            self.socket_read_timeout)
+        if self.failure is None:
+            self.logger.debug("Sent Statuspage webhook to %s.", self.target_url)
             return True
-        detail = _phrase(code)
-        if 300 <= code < 400:
-            detail = f"redirect to {location or '?'}; update the webhook URL"
-        return self._failed(f"The webhook answered HTTP {code} {detail}".strip(), not transient_status(code))
-
-    def _describe(self, error: pycurl.error) -> str:
-        """A libcurl error as the subscriber's console shows it."""
-        number, message = (error.args + (0, ""))[:2]
-        connect_error = TRANSPORT.connect_error()
-        if connect_error:
-            return f"Could not connect to the webhook: {connect_error}"
-        if number in _TIMEOUTS:
-            return f"The webhook did not answer within {self.socket_read_timeout:g}s."
-        return f"Could not connect to the webhook: {short_error(message)}"
-
-    def _failed(self, reason: str, permanent: bool) -> bool:
-        self.failure = (reason, permanent)
-        self.logger.warning(reason)
+        self.logger.warning(self.failure[0])
         return False
 
 
