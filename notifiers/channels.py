@@ -60,9 +60,10 @@ def validate_target(channel: str, target: str, allow_loopback: bool = False, res
     raise InvalidTarget(f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.")
 
 
+@lru_cache(maxsize=4096)
 def refused_host(host: str, allow_loopback: bool) -> str | None:
     """Why ``host`` (a name or an IP address in any form the resolver reads) may not be contacted, or None.
-    No DNS lookup."""
+    No DNS lookup (so it is remembered: a fan-out's URLs share few hosts)."""
     host = host.strip("[]").lower().rstrip(".")
     if host in LOOPBACK_NAMES or host.endswith(".localhost"):
         return None if allow_loopback else f"{host} is a local address; use a public host."

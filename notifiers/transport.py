@@ -88,9 +88,9 @@ class Transport:
         state, guard = self._thread, egress.active()
         parts = urlsplit(url)
         policy = (guard is not None, guard.allow_loopback if guard else None)  # never share across policies
-        port = parts.port or _PORTS[parts.scheme]
-        pins = self._pin(parts.hostname or "", port, guard) if guard is not None else []
-        key = (policy, parts.scheme, parts.hostname, port)
+        host, port = parts.hostname, parts.port or _PORTS[parts.scheme]
+        pins = self._pin(host or "", port, guard) if guard is not None else []
+        key = (policy, parts.scheme, host, port)
         generation, curl = self._checkout(key)
         if pins:  # pin the checked answers: libcurl must not look the name up again
             curl.setopt(pycurl.RESOLVE, pins)
