@@ -6,10 +6,10 @@ Which Apprise service carries each channel:
   without a recipient) with the subscriber's address as the only recipient;
 - sms: ``config.sms_url`` (e.g. ``twilio://SID:TOKEN@+15550001111``) with the number appended as the target;
 - chat: the subscriber's own Apprise URL (Slack, Teams, Discord, ntfy, ...), body in Markdown;
-- webhook: the signed Statuspage payload POSTed verbatim (`notifiers.webhook.post`, the transport under the
-  Apprise plugin `StatuspageWebhook`; no Apprise instance per delivery).
+- webhook: the signed Statuspage payload POSTed verbatim by `notifiers.webhook.post` (libcurl, no Apprise:
+  `send_webhook`).
 
-Chat and webhook sends run under `notifiers.egress.guard`: every connection the plugin opens is resolved once,
+Chat and webhook sends run under `notifiers.egress.guard`: every connection they open is resolved once,
 refused unless public (loopback too when ``allow_loopback_webhooks``) and pinned to the checked address; a
 refusal is a permanent failure with the guard's reason.
 
@@ -29,13 +29,13 @@ from . import egress, webhook
 from .channels import InvalidTarget, validate_target
 from .email import StatusEmail, parse_sender_url
 from .render import Message
-from .webhook import StatuspageWebhook, signed_request, transient_status
+from .webhook import signed_request, transient_status
 
 # One service per call: run it in the calling thread (no thread-pool hop, no Apprise deadline thread); every
 # service has its own socket timeouts (SendConfig.timeout).
 ASSET = AppriseAsset(app_id="Statuspage", app_desc="Status page notifications", app_url="", async_mode=False,
                      service_timeout=0)
-OUR_PLUGINS = (StatusEmail, StatuspageWebhook)
+OUR_PLUGINS = (StatusEmail,)  # Apprise plugins of ours (they keep their failure's reason)
 _ERROR_CODE = re.compile(r"error=(\d{3,5})\b")
 _TWILIO_HTTP_BASE = 20000  # Twilio reports HTTP-level errors as 20000 + status (20429, 20500, ...)
 
@@ -74,10 +74,10 @@ def send(message: Message, target: str, config: SendConfig) -> None:
         service, body, title, body_format = _prepare(message, target, config)
     except InvalidTarget as error:
         raise TransportError(error.reason, permanent=True) from None
-    guarded = message.channel in ("chat", "webhook")  # targets strangers chose; email/SMS are the operator's
+    guarded = message.channel == "chat"  # a target a stranger chose; email/SMS are the operator's
     with egress.guard(config.allow_loopback_webhooks) if guarded else contextlib.nullcontext() as guard:
         if isinstance(service, OUR_PLUGINS):
-            # Our own plugins report their failure themselves: their Apprise entry point (NotifyBase.notify:
+            # Our own plugin reports its failure itself: its Apprise entry point (NotifyBase.notify:
             # format, limits, throttle) is enough; Apprise()'s dispatcher (tags, locale, log capture) costs
             # ten times a local POST per message and adds nothing to them.
             result = service.notify(body=body, title=title, body_format=body_format)

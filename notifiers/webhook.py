@@ -1,8 +1,9 @@
-"""Statuspage-style webhooks: the exact JSON payload, signed, POSTed through an Apprise plugin.
+"""Statuspage-style webhooks: the exact JSON payload, signed, POSTed verbatim.
 
 Apprise's ``json://`` wraps every message in its own ``{version, title, message, type}`` object, so the
-subscriber would not get Statuspage's payload. `StatuspageWebhook` is a small Apprise plugin that POSTs the
-body it is given verbatim with the headers it is given; `signed_request` builds that body and headers:
+subscriber would not get Statuspage's payload. `post` POSTs the body it is given verbatim with the headers it
+is given (no Apprise plugin: its formatting and throttling have nothing to do for a signed body, and an
+instance per delivery cost as much as the signature); `signed_request` builds that body and headers:
 
     X-Statuspage-Signature: t=<unix ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<raw body>")>
     X-Statuspage-Timestamp: <unix ts>
@@ -14,8 +15,8 @@ renewed every minute), so a fan-out to one receiver does not pay a TCP (and TLS)
 Redirects are not followed (a redirect could point at an internal host), and `notifiers.send` posts under the
 egress guard (`notifiers.egress`): the host is resolved once in Python, checked, and libcurl connects only to
 the checked addresses, never to a private one.
-A failed POST leaves ``failure`` = (reason, permanent): 408, 429, 5xx and network errors are transient; other
-3xx/4xx are permanent.
+A failed POST returns (reason, permanent): 408, 425, 429, 5xx and network errors are transient; other 3xx/4xx
+are permanent.
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ import socket
 import time
 
 import pycurl
-from apprise.plugins.base import NotifyBase
 
 from . import egress
 from .transport import TRANSPORT, short_error
@@ -97,38 +97,6 @@ def _describe(error: pycurl.error, read_timeout: float) -> str:
     if number in _TIMEOUTS:
         return f"The webhook did not answer within {read_timeout:g}s."
     return f"Could not connect to the webhook: {short_error(message)}"
-
-
-class StatuspageWebhook(NotifyBase):
-    """POST one prepared body to one URL; an Apprise service instance (``Apprise().add(instance)``). The worker
-    calls `post` directly (`notifiers.send`): an Apprise instance per delivery costs as much as the signature."""
-
-    service_name = "Statuspage webhook"
-    protocol = "spwebhook"
-    secure_protocol = "spwebhooks"
-    request_rate_per_sec = 0
-    body_maxlen = 10_000_000  # the payload is signed: Apprise must never cut it
-    title_maxlen = 0
-
-    def __init__(self, target_url: str, headers: dict[str, str], timeout: float = 10.0, **kwargs):
-        super().__init__(**kwargs)
-        self.target_url = target_url
-        self.header_lines = header_lines(headers)
-        self.socket_connect_timeout = self.socket_read_timeout = timeout
-        self.failure: tuple[str, bool] | None = None
-
-    def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        return self.target_url.replace("https://", "spwebhooks://", 1).replace("http://", "spwebhook://", 1)
-
-    def send(self, body, title="", notify_type=None, **kwargs) -> bool:
-        data = body.encode() if isinstance(body, str) else body
-        self.failure = post(self.target_url, data, self.header_lines, self.socket_connect_timeout,
-                            self.socket_read_timeout)
-        if self.failure is None:
-            self.logger.debug("Sent Statuspage webhook to %s.", self.target_url)
-            return True
-        self.logger.warning(self.failure[0])
-        return False
 
 
 def _phrase(code: int) -> str:

@@ -7,11 +7,9 @@ import pytest
 from sinks import SmtpSink
 from test_notifiers_render import TEMPLATES, confirm_context, incident_context
 
-from notifiers import SendConfig, TransportError, egress, render, send
+from notifiers import SendConfig, TransportError, egress, render, send, webhook
 from notifiers.render_once import RenderCache
-from notifiers.send import ASSET
 from notifiers.transport import TRANSPORT
-from notifiers.webhook import StatuspageWebhook
 from statuspage.markdown_text import markdown_text
 
 EVENTS = ["incident.opened", "incident.updated", "incident.resolved", "maintenance.scheduled"]
@@ -94,11 +92,10 @@ def test_a_confirmation_is_rendered_for_its_one_subscriber():
 # --- webhooks: kept-alive pools opened by the egress guard --------------------------------------------------
 
 def post(url, allow_loopback=True):
-    """One POST through the webhook plugin under the egress guard; returns the guard's refusal, if any."""
+    """One webhook POST under the egress guard; returns the guard's refusal or the failure, if any."""
     with egress.guard(allow_loopback) as guard:
-        plugin = StatuspageWebhook(url, {"Idempotency-Key": "k"}, timeout=3, asset=ASSET)
-        plugin.send(b"{}")
-    return guard.refusal or (plugin.failure and plugin.failure[0])
+        failure = webhook.post(url, b"{}", webhook.header_lines({"Idempotency-Key": "k"}), 3, 3)
+    return guard.refusal or (failure and failure[0])
 
 
 def test_webhooks_to_one_host_share_one_kept_alive_connection(http_sink):
@@ -163,11 +160,10 @@ def test_a_webhook_that_takes_too_long_fails_as_transient_with_the_time_it_was_g
     tarpit = Tarpit()
     try:
         with egress.guard(True):
-            plugin = StatuspageWebhook(f"http://127.0.0.1:{tarpit.port}/hook", {}, timeout=0.3, asset=ASSET)
-            assert plugin.send(b"{}") is False
+            failure = webhook.post(f"http://127.0.0.1:{tarpit.port}/hook", b"{}", webhook.header_lines({}), 0.3, 0.3)
     finally:
         tarpit.close()
-    assert plugin.failure == ("The webhook did not answer within 0.3s.", False)
+    assert failure == ("The webhook did not answer within 0.3s.", False)
 
 
 def test_a_pool_opened_while_loopback_was_allowed_is_not_used_when_it_is_not(http_sink):
