@@ -1,6 +1,6 @@
 """Fan-out at the speed of the wire: ``statuspage worker`` processes against bare loops that use the same
 connection strategy and client (smtplib over one connection; libcurl through pycurl over one kept-alive
-connection, the client our webhook plugin uses), with 1 and 2 workers on PostgreSQL, sinks on 127.0.0.1 in
+connection, the client the worker posts webhooks with), with 1 and 2 workers on PostgreSQL, sinks on 127.0.0.1 in
 a child process of their own.
 
     createdb -h 127.0.0.1 -U postgres bench_fanout
