@@ -21,6 +21,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import replace
+from json.encoder import encode_basestring
 from pathlib import Path
 
 from markupsafe import escape
@@ -120,8 +121,8 @@ def _fill(shared: Message, values: list[str]) -> Message | None:
 
     body = shared.body
     if body is not None and _PREFIX_BYTES in body:
-        for index, value in enumerate(values):
-            body = body.replace(_marker(index).encode(), json.dumps(value, ensure_ascii=False)[1:-1].encode())
+        for index, value in enumerate(values):  # as json.dumps(value, ensure_ascii=False) writes it, unquoted
+            body = body.replace(_marker(index).encode(), encode_basestring(value)[1:-1].encode())
         if _PREFIX_BYTES in body:
             return None
     if shared.channel == "webhook":  # its body is all it sends (one per delivery of a fan-out: keep it short)

@@ -20,7 +20,6 @@ are permanent.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import http
 import json
@@ -39,7 +38,7 @@ USER_AGENT = "statuspage-webhooks/1"
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """The ``v1`` HMAC-SHA256 hex digest of ``"<timestamp>." + body``."""
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), f"{timestamp}.".encode() + body, "sha256").hex()
 
 
 def signed_request(payload: dict, secret: str | None, idempotency_key: str | None,

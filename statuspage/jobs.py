@@ -148,7 +148,7 @@ def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[li
     events = {event.id: event for event in db.session.scalars(
         select(NotificationEvent).where(NotificationEvent.id.in_({row.event_id for row in rows})))}
     contexts = contexts or EventContexts()
-    jobs, known = [], []
+    jobs, known, config = [], [], current_app.config
     for delivery_id, event_id, priority, seq, *columns in rows:
         event, subscriber = events[event_id], SubscriberRow(*columns)
         if subscriber.disabled_at is not None:
@@ -170,7 +170,7 @@ def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[li
             continue
         jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target, context,
                         dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or "",
-                        destination(subscriber.channel, subscriber.target, current_app.config),
+                        destination(subscriber.channel, subscriber.target, config),
                         event_key=(event.id, event.created_at), rank=(priority, seq)))
     db.session.commit()
     return jobs, known
