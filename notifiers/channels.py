@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from . import egress
 from .sms_text import fit_sms, sms_encoding, sms_units  # noqa: F401  (part of this module's contract)
+from .urls import scheme_host_port
 
 CHANNELS = ("email", "sms", "chat", "webhook")
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -146,17 +147,15 @@ def _checked_webhook_url(target: str, allow_loopback: bool) -> str:
 
 
 def _webhook_url(target: str, allow_loopback: bool, resolve: bool) -> str:
-    try:
-        parts = urlsplit(target)
-        port = parts.port
-    except ValueError:
-        raise InvalidTarget("This is not a valid URL.") from None
-    host = (parts.hostname or "").lower()
+    parsed = scheme_host_port(target)
+    if parsed is None:
+        raise InvalidTarget("This is not a valid URL.")
+    scheme, host, port = parsed
     if not host:
         raise InvalidTarget("The webhook URL needs a host, e.g. https://example.com/hooks/status.")
-    if parts.scheme == "http" and not (allow_loopback and host in LOOPBACK_NAMES):
+    if scheme == "http" and not (allow_loopback and host in LOOPBACK_NAMES):
         raise InvalidTarget("Webhook URLs must use https://.")
-    if parts.scheme not in ("http", "https"):
+    if scheme not in ("http", "https"):
         raise InvalidTarget("Webhook URLs must use https://.")
     if port == 0:
         raise InvalidTarget("The webhook URL has an invalid port.")
@@ -165,4 +164,7 @@ def _webhook_url(target: str, allow_loopback: bool, resolve: bool) -> str:
         raise InvalidTarget(reason)
     if resolve:
         _refused_resolution(host, allow_loopback)
+    if target.startswith(f"{scheme}://") and "#" not in target and not target.endswith("?") and target.isprintable():
+        return target  # as urlunsplit would put it back together
+    parts = urlsplit(target)
     return parts._replace(scheme=parts.scheme.lower(), fragment="").geturl()

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import pycurl
 
 from . import egress
+from .urls import scheme_host_port
 
 POOL_MAX_AGE = 60.0
 MAX_IDLE = 256  # idle kept-alive connections (handles) in all; the least recently used host's go first
@@ -86,11 +87,12 @@ class Transport:
         """POST ``body`` once; returns (status, Location). Raises `EgressRefused` (the guard refused the host),
         `socket.gaierror` (it does not resolve) or `pycurl.error`."""
         state, guard = self._thread, egress.active()
-        parts = urlsplit(url)
+        parsed = scheme_host_port(url)
+        scheme, host, port = parsed if parsed is not None else (None, None, urlsplit(url).port)  # (raises)
+        port = port or _PORTS[scheme]
         policy = (guard is not None, guard.allow_loopback if guard else None)  # never share across policies
-        host, port = parts.hostname, parts.port or _PORTS[parts.scheme]
-        pins = self._pin(host or "", port, guard) if guard is not None else []
-        key = (policy, parts.scheme, host, port)
+        pins = self._pin(host, port, guard) if guard is not None else []
+        key = (policy, scheme, host, port)
         generation, curl = self._checkout(key)
         if pins:  # pin the checked answers: libcurl must not look the name up again
             curl.setopt(pycurl.RESOLVE, pins)

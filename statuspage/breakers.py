@@ -48,31 +48,15 @@ def destination(channel: str, target: str, config) -> str:
         return f"email relay {parts.hostname or '?'}:{parts.port or 25}" if parts else "email relay"
     if channel == "sms":
         return f"sms provider {(config.get('SMS_URL', '') or '?').split('://', 1)[0]}"
-    parsed = _scheme_host_port(target)
+    from notifiers.urls import scheme_host_port  # (not at import: the web process never loads notifiers)
+
+    parsed = scheme_host_port(target)
     if parsed is None:
         return f"{channel} ?"
     scheme, host, port = parsed
     if channel == "chat" and "." not in host and ":" not in host and host != "localhost":
         return f"chat {scheme}"  # slack://T/B/C and friends post to their service's one host
     return f"{channel} {host}" + (f":{port}" if port else "")
-
-
-# scheme://[userinfo@]host[:port] followed by the path, query, fragment or nothing: how a fan-out's URLs look,
-# read without urlsplit (a breaker name per delivery); anything else (an IPv6 address, a zone) goes through it.
-_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://(?:[^\[\]/?#]*@)?([^\[\]@:/?#%]*)(?::([0-9]{1,5}))?"
-                        r"(?=[/?#]|$)")
-
-
-def _scheme_host_port(url: str) -> tuple[str, str, int | None] | None:
-    """What ``urlsplit(url)`` says of scheme, hostname and port, or None for a URL it refuses (a bad port)."""
-    match = _AUTHORITY.match(url) if url.isprintable() else None  # urlsplit drops tabs and newlines
-    if match is not None:
-        scheme, host, port = match.groups()
-        port = int(port) if port else None
-        if port is None or port <= 65535:
-            return scheme.lower(), host.lower(), port
-    parts = _split(url)
-    return None if parts is None else (parts.scheme, parts.hostname or "", parts.port)
 
 
 def _split(url: str):

@@ -154,3 +154,16 @@ def test_empty_targets_are_refused(channel):
 def test_unknown_channels_are_refused():
     with pytest.raises(InvalidTarget, match="Unknown channel"):
         validate_target("pager", "123")
+
+
+@pytest.mark.parametrize("target, stored", [
+    ("https://hooks.example.com/status?team=ops", "https://hooks.example.com/status?team=ops"),
+    ("HTTPS://Hooks.Example.com/status", "https://Hooks.Example.com/status"),
+    ("https://hooks.example.com/status#section", "https://hooks.example.com/status"),
+    ("https://hooks.example.com/status?", "https://hooks.example.com/status"),
+    ("https://user:pw@hooks.example.com:8443//a/b", "https://user:pw@hooks.example.com:8443//a/b"),
+])
+def test_a_webhook_url_is_kept_as_typed_but_for_its_scheme_and_fragment(target, stored):
+    """What the subscriber typed is what receives the POST (a quick reading serves the plain URLs of a fan-out,
+    urlsplit the rest): the scheme in lower case, a fragment or an empty query dropped, nothing else."""
+    assert validate_target("webhook", target) == stored
