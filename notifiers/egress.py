@@ -13,8 +13,8 @@ worker's own loopback, the cloud metadata service or a private network (SSRF). T
   public, and connects to the addresses that were checked. A DNS answer that changes between the check and
   the connection (rebinding) cannot redirect it: there is no second lookup. A refusal is kept on the guard
   (``guard.refusal``) so the caller can report it as a permanent failure whatever the plugin made of the
-  connection error. Our webhook plugin sends through libcurl instead (``notifiers.transport``) and
-  follows the same rule with the same functions: `resolve` once, the checked answers pinned into libcurl,
+  connection error. Webhooks are sent through libcurl instead (``notifiers.webhook.post``, ``notifiers.transport``)
+  and follow the same rule with the same functions: `resolve` once, the checked answers pinned into libcurl,
   each connection opened from Python to a checked address.
 
 Host names are read as the system resolver reads them: ``socket.getaddrinfo`` (and ``inet_aton`` for the
