@@ -17,6 +17,7 @@ to one subscriber (``subscription.confirm``) have nothing to share and render di
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from .render import Message, render, template_version
 ONE_OFF_EVENTS = frozenset({"subscription.confirm"})
 _PREFIX = f"SPFILL{secrets.token_hex(4)}"
 _PREFIX_BYTES = _PREFIX.encode()
+_MARKER_BYTES = re.compile(re.escape(_PREFIX_BYTES) + rb"N(\d+)X")
 _UNSHARED = object()  # a key whose render cannot be shared (see the module docstring)
 
 
@@ -69,6 +71,23 @@ class RenderCache:
             self._put(key, _UNSHARED)
         return render(kind, channel, context, template_dir)
 
+    def webhook_body(self, kind: str, context: dict, template_dir: str | Path, event_key: object = None) -> bytes:
+        """The webhook body (serialized JSON) that ``message(kind, "webhook", ...)`` would carry, without a
+        `Message` per delivery: a fan-out's share is the body cut at its markers, joined with this
+        subscriber's values."""
+        if event_key is not None and kind not in ONE_OFF_EVENTS:
+            subscriber = context.get("subscriber") or {}
+            personal = sorted(k for k, v in subscriber.items() if k not in ("channel", "audience") and v)
+            key = (event_key, kind, "webhook", context.get("audience"), subscriber.get("channel"),
+                   subscriber.get("audience"), tuple(personal), template_version(str(template_dir)))
+            shared = self._get(key)
+            if shared is None:
+                shared = self._render_shared(kind, "webhook", context, template_dir, personal)
+                self._put(key, shared)
+            if isinstance(shared, _SharedBody):
+                return shared.fill([str(subscriber[k]) for k in personal])
+        return _body(self.message(kind, "webhook", context, template_dir, event_key))
+
     def clear(self) -> None:
         with self._lock:
             self._renders.clear()
@@ -82,6 +101,8 @@ class RenderCache:
         if message.payload is not None:
             body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False).encode()
             message = replace(message, payload=None, body=body)
+        if channel == "webhook" and message.body is not None:
+            return _SharedBody.of(message)
         return message
 
     def _get(self, key):
@@ -102,8 +123,46 @@ class RenderCache:
                 self._renders.popitem(last=False)
 
 
-def _fill(shared: Message, values: list[str]) -> Message | None:
+class _SharedBody:
+    """A shared webhook render: its `Message` and its body cut at the markers (bytes, marker index, bytes, …)."""
+
+    __slots__ = ("message", "pieces")
+
+    def __init__(self, message: Message, pieces: list):
+        self.message, self.pieces = message, pieces
+
+    @classmethod
+    def of(cls, message: Message):
+        """The share of ``message``, or _UNSHARED if a marker was altered on its way into the body."""
+        pieces = _MARKER_BYTES.split(message.body)  # [bytes, "index", bytes, "index", ..., bytes]
+        if any(_PREFIX_BYTES in piece for piece in pieces[::2]):
+            return _UNSHARED
+        pieces[1::2] = [int(index) for index in pieces[1::2]]
+        return cls(message, pieces)
+
+    def fill(self, values: list[str]) -> bytes:
+        """The body with each marker replaced by its value as json.dumps(value, ensure_ascii=False) writes it."""
+        pieces = self.pieces
+        if len(pieces) == 1:
+            return pieces[0]
+        encoded = [encode_basestring(value)[1:-1].encode() for value in values]
+        parts = [pieces[0]]
+        for at in range(1, len(pieces), 2):
+            parts.append(encoded[pieces[at]])
+            parts.append(pieces[at + 1])
+        return b"".join(parts)
+
+
+def _body(message: Message) -> bytes:
+    if message.body is not None:
+        return message.body
+    return json.dumps(message.payload or {}, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _fill(shared, values: list[str]) -> Message | None:
     """``shared`` with each marker replaced by the subscriber's value, or None if a marker was altered."""
+    if isinstance(shared, _SharedBody):
+        return replace(shared.message, body=shared.fill(values))
 
     def plain(text: str) -> str:
         if _PREFIX not in text:
@@ -119,16 +178,8 @@ def _fill(shared: Message, values: list[str]) -> Message | None:
             text = text.replace(_marker(index), str(escape(value)))
         return text
 
-    body = shared.body
-    if body is not None and _PREFIX_BYTES in body:
-        for index, value in enumerate(values):  # as json.dumps(value, ensure_ascii=False) writes it, unquoted
-            body = body.replace(_marker(index).encode(), encode_basestring(value)[1:-1].encode())
-        if _PREFIX_BYTES in body:
-            return None
-    if shared.channel == "webhook":  # its body is all it sends (one per delivery of a fan-out: keep it short)
-        return replace(shared, body=body)
     filled = replace(shared, subject=plain(shared.subject), text=plain(shared.text), html=html(shared.html),
-                     markdown=plain(shared.markdown), body=body,
+                     markdown=plain(shared.markdown),
                      headers={name: plain(value) for name, value in shared.headers.items()})
     leftovers = (filled.subject, filled.text, filled.html, filled.markdown, *filled.headers.values())
     if any(_PREFIX in part for part in leftovers):
@@ -143,3 +194,8 @@ def render_for(kind: str, channel: str, context: dict, template_dir: str | Path,
                event_key: object = None) -> Message:
     """`RenderCache.message` on this process's shared cache."""
     return RENDERS.message(kind, channel, context, template_dir, event_key)
+
+
+def webhook_body_for(kind: str, context: dict, template_dir: str | Path, event_key: object = None) -> bytes:
+    """`RenderCache.webhook_body` on this process's shared cache."""
+    return RENDERS.webhook_body(kind, context, template_dir, event_key)

@@ -20,6 +20,7 @@ the subscriber should be disabled; transient = try again later (timeouts, refuse
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ from . import egress, webhook
 from .channels import InvalidTarget, validate_target
 from .email import StatusEmail, parse_sender_url
 from .render import Message
-from .webhook import signed_request, transient_status
+from .webhook import transient_status
 
 # One service per call: run it in the calling thread (no thread-pool hop, no Apprise deadline thread); every
 # service has its own socket timeouts (SendConfig.timeout).
@@ -99,17 +100,27 @@ def send(message: Message, target: str, config: SendConfig) -> None:
 
 
 def send_webhook(message: Message, target: str, config: SendConfig) -> None:
-    """POST the signed Statuspage payload to ``target`` under the egress guard (`webhook.post`): Apprise's
-    formatting, splitting and throttling have nothing to do for a body that goes out verbatim."""
+    """POST the signed Statuspage payload to ``target`` under the egress guard (`post_webhook`)."""
+    body = message.body
+    if body is None:
+        body = json.dumps(message.payload or {}, separators=(",", ":"), ensure_ascii=False).encode()
+    post_webhook(body, target, config.webhook_secret, config.idempotency_key, config.allow_loopback_webhooks,
+                 config.connect_timeout or config.timeout, config.timeout)
+
+
+def post_webhook(body: bytes, target: str, secret: str | None, idempotency_key: str | None,
+                 allow_loopback: bool, connect_timeout: float, read_timeout: float) -> None:
+    """POST a webhook's serialized body, signed, to ``target`` under its own egress guard (`webhook.post`:
+    Apprise's formatting, splitting and throttling have nothing to do for a body that goes out verbatim).
+    Returns on success, else raises `TransportError`. The worker's path: one call per delivery, no
+    `Message` or `SendConfig`."""
     try:
-        url = validate_target("webhook", target, allow_loopback=config.allow_loopback_webhooks)
+        url = validate_target("webhook", target, allow_loopback=allow_loopback)
     except InvalidTarget as error:
         raise TransportError(error.reason, permanent=True) from None
-    body, headers = signed_request(message.payload or {}, config.webhook_secret, config.idempotency_key,
-                                   body=message.body)
-    with egress.guard(config.allow_loopback_webhooks) as guard:
-        failure = webhook.post(url, body, webhook.header_lines(headers), config.connect_timeout or config.timeout,
-                               config.timeout)
+    guard = egress.Guard(allow_loopback)
+    failure = webhook.post(url, body, webhook.signed_lines(body, secret, idempotency_key), connect_timeout,
+                           read_timeout, guard)
     if failure is None:
         return
     if guard.refusal:

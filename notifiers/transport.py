@@ -83,10 +83,11 @@ class Transport:
                 curl.close()
 
     def post(self, url: str, body: bytes, headers: list[str], connect_timeout: float,
-             read_timeout: float) -> tuple[int, str]:
-        """POST ``body`` once; returns (status, Location). Raises `EgressRefused` (the guard refused the host),
-        `socket.gaierror` (it does not resolve) or `pycurl.error`."""
-        state, guard = self._thread, egress.active()
+             read_timeout: float, guard: egress.Guard | None = None) -> tuple[int, str]:
+        """POST ``body`` once under ``guard`` (else the active `egress.guard`, if any); returns (status,
+        Location). Raises `EgressRefused` (the guard refused the host), `socket.gaierror` (it does not
+        resolve) or `pycurl.error`."""
+        state, guard = self._thread, guard or egress.active()
         parsed = scheme_host_port(url)
         scheme, host, port = parsed if parsed is not None else (None, None, urlsplit(url).port)  # (raises)
         port = port or _PORTS[scheme]

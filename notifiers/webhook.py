@@ -57,6 +57,19 @@ def signed_request(payload: dict, secret: str | None, idempotency_key: str | Non
     return body, headers
 
 
+def signed_lines(body: bytes, secret: str | None, idempotency_key: str | None, now: float | None = None) -> list[str]:
+    """`header_lines` of `signed_request`'s headers for ``body``, built directly (once per delivery)."""
+    timestamp = int(now if now is not None else time.time())
+    lines = ["Content-Type: application/json; charset=utf-8", f"User-Agent: {USER_AGENT}",
+             f"{TIMESTAMP_HEADER}: {timestamp}"]
+    if secret:
+        lines.append(f"{SIGNATURE_HEADER}: t={timestamp},v1={signature(secret, timestamp, body)}")
+    if idempotency_key:
+        lines.append(f"Idempotency-Key: {idempotency_key}")
+    lines.append("Expect:")
+    return lines
+
+
 _TIMEOUTS = (pycurl.E_OPERATION_TIMEDOUT,)
 
 
@@ -69,10 +82,12 @@ def header_lines(headers: dict[str, str]) -> list[str]:
     return [f"{name}: {value}" for name, value in headers.items()] + ["Expect:"]
 
 
-def post(url: str, body: bytes, lines: list[str], connect_timeout: float, read_timeout: float):
-    """POST ``body`` to ``url`` once: None when the receiver took it (2xx), else (reason, permanent)."""
+def post(url: str, body: bytes, lines: list[str], connect_timeout: float, read_timeout: float,
+         guard: egress.Guard | None = None):
+    """POST ``body`` to ``url`` once (under ``guard``, else the active `egress.guard`, if any): None when the
+    receiver took it (2xx), else (reason, permanent)."""
     try:
-        code, location = TRANSPORT.post(url, body, lines, connect_timeout, read_timeout)
+        code, location = TRANSPORT.post(url, body, lines, connect_timeout, read_timeout, guard)
     except egress.EgressRefused as refused:
         return refused.reason, True
     except (socket.gaierror, UnicodeError) as error:

@@ -73,15 +73,25 @@ class NotifierSender:
         Apprise.instantiate("json://127.0.0.1/")
 
     def __call__(self, job: Job) -> None:
-        from notifiers.render_once import render_for
-        from notifiers.send import SendConfig, TransportError, send
+        from notifiers.render_once import render_for, webhook_body_for
+        from notifiers.send import SendConfig, TransportError, post_webhook, send
 
+        webhook = job.channel == "webhook"
         try:
-            message = render_for(job.kind, job.channel, job.context, TEMPLATE_DIR, event_key=job.event_key)
+            if webhook:  # a fan-out's hot path: the body and its signature, no Message or SendConfig
+                body = webhook_body_for(job.kind, job.context, TEMPLATE_DIR, event_key=job.event_key)
+            else:
+                message = render_for(job.kind, job.channel, job.context, TEMPLATE_DIR, event_key=job.event_key)
         except Exception as exc:  # a template bug is ours, not the subscriber's: dead, subscriber kept
             raise DeliveryFailed(f"could not render {job.kind} for {job.channel}: {exc}", permanent=True,
                                  blame_target=False) from exc
         connect, read = self.timeouts.get(job.channel, (3.0, 8.0))
+        if webhook:
+            try:
+                return post_webhook(body, job.target, job.secret, job.idempotency_key, self.allow_loopback,
+                                    connect, read)
+            except TransportError as exc:
+                raise DeliveryFailed(exc.reason, permanent=bool(exc.permanent)) from exc
         config = SendConfig(smtp_url=self.smtp_url, sms_url=self.sms_url,
                             allow_loopback_webhooks=self.allow_loopback, webhook_secret=job.secret,
                             idempotency_key=job.idempotency_key, timeout=read, connect_timeout=connect)

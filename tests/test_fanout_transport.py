@@ -2,6 +2,7 @@
 that the egress guard opened, one SMTP connection carrying many emails, and emails that thread per incident."""
 import json
 import time
+from dataclasses import replace
 
 import pytest
 from sinks import SmtpSink
@@ -63,6 +64,22 @@ def test_a_webhook_body_carries_each_subscribers_unsubscribe_link_as_json():
         message = cache.message("incident.updated", "webhook", subscriber_context(base, number, 'x"{n}\\'),
                                 TEMPLATES, event_key=3)
         assert json.loads(message.body)["meta"]["unsubscribe"] == f'x"{number}\\/unsubscribe'
+
+
+@pytest.mark.parametrize("audience", ["public", "internal"])
+@pytest.mark.parametrize("event", EVENTS)
+def test_the_workers_webhook_body_is_the_body_of_the_subscribers_own_render(event, audience):
+    """What the worker posts (`webhook_body`: the shared body cut at its markers, joined with the subscriber's
+    values) is what rendering for that subscriber gives, quotes and backslashes in their links included."""
+    cache = RenderCache()
+    base = incident_context(audience, event=event)
+    for number in range(3):
+        context = subscriber_context(base, number, 'https://s.test/x"{n}\\?a=<1>&b=\u2028')
+        body = cache.webhook_body(event, context, TEMPLATES, event_key=11)
+        own = render(event, "webhook", context, TEMPLATES)
+        assert comparable(replace(own, payload=None, body=body)) == comparable(own)
+        assert f'x\\"{number}'.encode() in body
+    assert cache.misses == 1 and cache.hits == 2
 
 
 def test_events_and_audiences_do_not_share_a_render():
