@@ -112,12 +112,23 @@ def post_webhook(body: bytes, target: str, secret: str | None, idempotency_key: 
                  allow_loopback: bool, connect_timeout: float, read_timeout: float) -> None:
     """POST a webhook's serialized body, signed, to ``target`` under its own egress guard (`webhook.post`:
     Apprise's formatting, splitting and throttling have nothing to do for a body that goes out verbatim).
-    Returns on success, else raises `TransportError`. The worker's path: one call per delivery, no
-    `Message` or `SendConfig`."""
+    Returns on success, else raises `TransportError`."""
+    post_checked_webhook(checked_webhook_url(target, allow_loopback), body, secret, idempotency_key,
+                         allow_loopback, connect_timeout, read_timeout)
+
+
+def checked_webhook_url(target: str, allow_loopback: bool) -> str:
+    """The URL a webhook is posted to, or `TransportError` (permanent) with the reason it cannot be."""
     try:
-        url = validate_target("webhook", target, allow_loopback=allow_loopback)
+        return validate_target("webhook", target, allow_loopback=allow_loopback)
     except InvalidTarget as error:
         raise TransportError(error.reason, permanent=True) from None
+
+
+def post_checked_webhook(url: str, body: bytes, secret: str | None, idempotency_key: str | None,
+                         allow_loopback: bool, connect_timeout: float, read_timeout: float) -> None:
+    """`post_webhook` to a URL `checked_webhook_url` gave: signed now, under its own egress guard (the
+    worker's sending threads, for a body and URL prepared with the batch: `statuspage.jobs`)."""
     guard = egress.Guard(allow_loopback)
     failure = webhook.post(url, body, webhook.signed_lines(body, secret, idempotency_key), connect_timeout,
                            read_timeout, guard)

@@ -133,10 +133,10 @@ def backoff_seconds(attempts: int) -> float:
     return random.uniform(0, ceiling)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """What happened to one claimed delivery. ``blame_target``: the address itself is bad (404, invalid
-    number), so the subscriber is disabled as well."""
+    number), so the subscriber is disabled as well. Not changed once made (not frozen: see `statuspage.jobs.Job`)."""
 
     delivery_id: int
     sent: bool

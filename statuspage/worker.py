@@ -22,7 +22,7 @@ from .dispatch import Outcome
 from .domain import clock
 from .export_keeper import ExportKeeper
 from .extensions import db
-from .jobs import TEMPLATE_DIR, DeliveryFailed, Job, NotifierSender, attempt, held, load_jobs  # noqa: F401
+from .jobs import TEMPLATE_DIR, DeliveryFailed, Job, NotifierSender, attempt, failed, held, load_jobs  # noqa: F401
 from .lanes import CHANNELS, Lane, channel_threads, wait_any
 from .models import WorkerHeartbeat
 from .models.columns import utcnow
@@ -116,7 +116,14 @@ class Pipeline:
             jobs, known = load_jobs(ids, self.contexts)
             self.known.extend(known)
             queued: dict[str, list] = {}
+            prepare = getattr(self.sender, "prepare", None)  # (jobs.NotifierSender.prepare: webhooks)
             for job in jobs:
+                if prepare is not None and job.channel == "webhook":
+                    try:
+                        job.prepared = prepare(job)
+                    except Exception as exc:
+                        self.known.append(failed(job, exc))
+                        continue
                 self.start(job, queued)
             for channel, items in queued.items():
                 self.lanes[channel].submit(items)

@@ -128,6 +128,40 @@ def test_it_disables_subscriber_on_410(wired, http_sink):
     assert gone.disabled_at is not None and "410" in gone.disabled_reason
 
 
+def test_a_webhook_that_cannot_be_prepared_fails_alone_and_the_rest_of_its_batch_goes_out(wired, http_sink,
+                                                                                          monkeypatch):
+    """The worker prepares a batch's webhooks (body, checked URL) before it sends any: a URL refused at sending
+    (stored before the rule, or edited in the database) disables its subscriber with the reason; a body that
+    cannot be rendered is our bug (dead, subscriber kept); every other webhook of the batch is sent."""
+    from notifiers import render_once
+
+    fine = [subscribe("webhook", http_sink.url(f"/ok/{n}")) for n in range(3)]
+    private = subscribe("webhook", "https://10.1.2.3/hook")
+    unrenderable = subscribe("webhook", http_sink.url("/broken"))
+    real = render_once.webhook_body_for
+
+    def body_for(kind, context, template_dir, event_key=None):
+        if context["subscriber"]["id"] == unrenderable.public_id:
+            raise ValueError("a template bug")
+        return real(kind, context, template_dir, event_key)
+
+    monkeypatch.setattr(render_once, "webhook_body_for", body_for)
+    open_incident(SYSTEM, name="Down", body="Looking")
+
+    run_worker(wired, once=True)
+
+    assert sorted(r.path for r in http_sink.wait_for(3)) == ["/ok/0", "/ok/1", "/ok/2"]
+    reasons = dict(db.session.execute(select(Delivery.subscriber_id, Delivery.last_error)
+                                      .where(Delivery.state == "dead")).all())
+    assert set(reasons) == {private.id, unrenderable.id}
+    assert "not public" in reasons[private.id] or "private" in reasons[private.id]
+    assert "could not render" in reasons[unrenderable.id] and "a template bug" in reasons[unrenderable.id]
+    for subscriber in (private, unrenderable, *fine):
+        db.session.refresh(subscriber)
+    assert private.disabled_at is not None and unrenderable.disabled_at is None
+    assert all(subscriber.disabled_at is None for subscriber in fine)
+
+
 def test_a_5xx_is_retried_until_it_succeeds(wired, http_sink):
     subscribe("webhook", http_sink.url("/flaky"))
     http_sink.script = [503, 500]
