@@ -1,7 +1,8 @@
 """Fan-out at the speed of the wire: ``statuspage worker`` processes against bare loops that use the same
 connection strategy and client (smtplib over one connection; libcurl through pycurl over one kept-alive
-connection, the client the worker posts webhooks with), with 1 and 2 workers on PostgreSQL, sinks on 127.0.0.1 in
-a child process of their own.
+connection, the client the worker posts webhooks with; ``bare_loops.py``), with 1 and 2 workers on PostgreSQL,
+sinks on 127.0.0.1 in a child process of their own. The webhook loops POST the very request a worker sends for
+one delivery (its body and header lines, taken from a real delivery of the benchmark's incident).
 
     createdb -h 127.0.0.1 -U postgres bench_fanout
     .venv/bin/python bench/bench_fanout.py [--webhooks 20000] [--emails 5000] [--workers 1,2] [--concurrency 8]
@@ -15,36 +16,34 @@ one subscriber each) are published; their latency is publish → arrival at the 
 The probes are successive updates of one incident to one subscriber, so any that arrive out of order
 break the ordering rule: they are counted ("reordered"). Peak RSS is the largest VmHWM of the worker
 processes. Each worker run also prints the CPU time per delivery of the workers, the sinks and PostgreSQL
-over the run: on a two-core machine their sum bounds what any number of workers can reach. For context, two
+over the run: on a two-core machine their sum bounds what any number of workers can reach. For context, three
 more webhook loops run: pycurl with the worker's thread count (one kept-alive connection per thread: what the
-sink and the machine allow with nothing but the POST), and urllib3 over one kept-alive connection (the client
-before pycurl, which the issue's first figures were measured with). The sink is one host, so a worker sends it
-at most WORKER_HOST_CONCURRENCY (8) webhooks at once; ``bench_fanout_latency.py`` measures receivers that
+sink and the machine allow with nothing but the POST), urllib3 over one kept-alive connection (the client
+before pycurl, which the issue's first figures were measured with), and the bare loop posting the 146-byte body
+with one header it posted until the loops sent the worker's own request. The sink is one host answering within
+a millisecond, so a worker sends it two webhooks at a time (``statuspage.lanes``: up to WORKER_HOST_CONCURRENCY
+to a slower one); ``bench_fanout_latency.py`` measures receivers that
 take their time. The database's tables are dropped and recreated.
 The last line reads ``fanout: email <x>× bare, webhook <y>× bare`` (per worker, one worker).
 """
 import argparse
-import json
 import multiprocessing
 import os
 import signal
-import smtplib
 import socketserver
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-import pycurl  # noqa: E402
-import urllib3  # noqa: E402
+from bare_loops import BODY, SMALL, bare_http, bare_http_threads, bare_smtp, bare_urllib3, webhook_request  # noqa: E402
 from sinks import HttpSink, SmtpSink  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
@@ -56,71 +55,6 @@ from statuspage.models import Delivery, Incident, Subscriber, WorkerHeartbeat  #
 from statuspage.models.columns import new_id, utcnow  # noqa: E402
 
 STATUSPAGE = str(Path(sys.executable).parent / "statuspage")
-BODY = "We are investigating elevated error rates on the API. Next update in 30 minutes."
-HTML = f"<p>{BODY}</p>" * 6
-
-
-def bare_smtp(port: int, count: int) -> float:
-    """Messages/s: text + HTML alternative, one smtplib connection for all."""
-    start = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
-        for n in range(count):
-            message = EmailMessage()
-            message["From"], message["To"] = "status@example.com", f"user{n}@example.com"
-            message["Subject"] = "[Investigating] API errors"
-            message.set_content(BODY * 6)
-            message.add_alternative(HTML, subtype="html")
-            smtp.send_message(message)
-    return count / (time.perf_counter() - start)
-
-
-PAYLOAD = json.dumps({"incident": {"name": "API errors", "body": BODY}, "meta": {"n": 0}}).encode()
-
-
-def bare_http(url: str, count: int) -> float:
-    """Requests/s: one JSON POST each over one kept-alive libcurl handle (pycurl), checking the status."""
-    curl = pycurl.Curl()
-    curl.setopt(pycurl.WRITEFUNCTION, lambda data: None)
-    curl.setopt(pycurl.HTTPHEADER, ["Content-Type: application/json"])
-    start = time.perf_counter()
-    for n in range(count):
-        curl.setopt(pycurl.URL, f"{url}/{n}")
-        curl.setopt(pycurl.POSTFIELDS, PAYLOAD)
-        curl.perform()
-        assert curl.getinfo(pycurl.RESPONSE_CODE) == 200
-    return count / (time.perf_counter() - start)
-
-
-def bare_urllib3(url: str, count: int) -> float:
-    """Requests/s: one JSON POST each over urllib3's kept-alive pool (the webhook client before pycurl)."""
-    pool = urllib3.PoolManager()
-    start = time.perf_counter()
-    for n in range(count):
-        pool.request("POST", f"{url}/{n}", body=PAYLOAD, headers={"Content-Type": "application/json"})
-    return count / (time.perf_counter() - start)
-
-
-def bare_http_threads(url: str, count: int, threads: int) -> float:
-    """Requests/s of ``threads`` threads, each its own kept-alive handle: the worker's lane strategy with
-    nothing but the POST."""
-    share = count // threads
-
-    def loop() -> None:
-        curl = pycurl.Curl()
-        curl.setopt(pycurl.WRITEFUNCTION, lambda data: None)
-        curl.setopt(pycurl.HTTPHEADER, ["Content-Type: application/json"])
-        for n in range(share):
-            curl.setopt(pycurl.URL, f"{url}/{n}")
-            curl.setopt(pycurl.POSTFIELDS, PAYLOAD)
-            curl.perform()
-
-    runners = [threading.Thread(target=loop) for _ in range(threads)]
-    start = time.perf_counter()
-    for runner in runners:
-        runner.start()
-    for runner in runners:
-        runner.join()
-    return share * threads / (time.perf_counter() - start)
 
 
 def reorderings(arrivals: list[tuple[str, float]]) -> int:
@@ -303,21 +237,23 @@ def main() -> None:
     worker_counts = [int(w) for w in args.workers.split(",")]
     sizes = {"email": args.emails, "webhook": args.webhooks}
     results = {}  # (channel, workers) -> list of (rate, ratio per worker, seconds, latencies, peak, reordered)
-    threaded, old_client = [], []  # webhook loops for context: pycurl x threads, urllib3
+    threaded, old_client, small = [], [], []  # webhook loops for context: pycurl x threads, urllib3, SMALL
     try:
         with app.app_context():
             db.drop_all()
             db.create_all()
+            request = webhook_request(f"{http_url}/bare")  # what a worker POSTs for one delivery
             print(f"database: {db.engine.dialect.name}; {args.webhooks:,} webhooks, {args.emails:,} emails per "
                   f"run; {args.rounds} interleaved rounds; {os.cpu_count()} cores; logs in {log_dir}", flush=True)
             for round_number in range(args.rounds):
                 for channel, n in sizes.items():
                     bare = (bare_smtp(smtp_port, n) if channel == "email"
-                            else bare_http(f"{http_url}/bare", n))
+                            else bare_http(f"{http_url}/bare", n, request))
                     results.setdefault((channel, 0), []).append((bare, 1.0, n / bare, [], 0.0, 0))
                     if channel == "webhook":
-                        threaded.append(bare_http_threads(f"{http_url}/bare", n, args.concurrency))
-                        old_client.append(bare_urllib3(f"{http_url}/bare", n))
+                        threaded.append(bare_http_threads(f"{http_url}/bare", n, args.concurrency, request))
+                        old_client.append(bare_urllib3(f"{http_url}/bare", n, request))
+                        small.append(bare_http(f"{http_url}/bare", n, SMALL))
                     targets = ([f"user{i}@example.com" for i in range(n)] if channel == "email"
                                else [f"{http_url}/hook/{i}" for i in range(n)])
                     for workers in worker_counts:
@@ -337,7 +273,8 @@ def main() -> None:
             print(f"(webhook loops for context: pycurl with {args.concurrency} threads, a kept-alive connection "
                   f"each, {statistics.median(threaded):.0f}/s; urllib3 over one kept-alive connection "
                   f"{statistics.median(old_client):.0f}/s, one worker {one / statistics.median(old_client):.2f}× "
-                  f"that)")
+                  f"that; the bare loop posting a {len(SMALL[0])}-byte body with one header "
+                  f"{statistics.median(small):.0f}/s, one worker {one / statistics.median(small):.2f}× that)")
             print(f"fanout: email {results['ratios'][('email', 1)]:.2f}× bare, "
                   f"webhook {results['ratios'][('webhook', 1)]:.2f}× bare")
     finally:

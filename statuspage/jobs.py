@@ -24,9 +24,9 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "notificat
 
 @dataclass(slots=True)
 class Job:
-    """One message to one target, with everything a sender needs (no database access). Not changed once made
-    (`dataclasses.replace` makes a probe's); not frozen, as a frozen dataclass is built four times slower and a
-    fan-out builds one per delivery."""
+    """One message to one target, with everything a sender needs (no database access). Only the worker's main
+    thread changes one (``prepared``, before it is queued; `dataclasses.replace` makes a probe's). Not frozen: a
+    frozen dataclass is built four times slower, and a fan-out builds one per delivery."""
 
     delivery_id: int
     kind: str
