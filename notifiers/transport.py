@@ -3,10 +3,10 @@
 A libcurl handle holds one connection to one host, and handles are kept per host and egress policy, as urllib3
 kept pools: a sending thread takes a host's idle handle for one POST and gives it back, so a host's deliveries
 reuse its few connections whichever thread sends them (with a handle per thread, 32 threads sending round the
-hosts of a fan-out kept 32 connections to each and reused few). libcurl runs the whole exchange (send, wait,
-parse) without holding the GIL, so eight threads posting at once cost little more than one; urllib3 took the
-GIL back for every read and header, and its threads queued for it (a lane's eight threads sent fewer webhooks
-a second than one).
+hosts of a fan-out kept 32 connections to each and reused few). A connection left unused for IDLE_SECONDS is
+closed. libcurl runs the whole exchange (send, wait, parse) without holding the GIL, so eight threads posting at
+once cost little more than one; urllib3 took the GIL back for every read and header, and its threads queued for
+it (a lane's eight threads sent fewer webhooks a second than one).
 
 The egress guard stays in Python: a host is resolved once through `egress.resolve` (checked: any non-public
 answer refuses it) and the checked answers are pinned into libcurl (CURLOPT_RESOLVE), so libcurl never looks
@@ -34,6 +34,10 @@ from .urls import scheme_host_port
 
 POOL_MAX_AGE = 60.0
 MAX_IDLE = 256  # idle kept-alive connections (handles) in all; the least recently used host's go first
+# A kept-alive connection unused this long is closed (servers' own keep-alive timeouts: Apache and Node 5 s,
+# gunicorn 2 s). An idle connection held open blocks a receiver that serves one connection at a time (Python's
+# http.server): its other connection's POSTs timed out until the worker restarted.
+IDLE_SECONDS = 4.0
 MAX_PINS = 4096  # hosts whose checked answers are kept (each for POOL_MAX_AGE at most)
 
 
@@ -66,7 +70,8 @@ class Transport:
     def __init__(self, max_age: float = POOL_MAX_AGE):
         self.max_age = max_age
         self._pins: dict[tuple, tuple[list[str], float]] = {}  # (host, port, loopback) -> (RESOLVE, at)
-        self._idle: OrderedDict[tuple, list[tuple[int, pycurl.Curl]]] = OrderedDict()  # by (policy, host...)
+        # (generation, handle, idle since) by (policy, host...), each host's oldest first
+        self._idle: OrderedDict[tuple, list[tuple[int, pycurl.Curl, float]]] = OrderedDict()
         self._idle_count = 0
         self._generation = 0  # handles made before a clear() are closed when they come back
         self._thread = _Thread()
@@ -79,7 +84,7 @@ class Transport:
             self._generation += 1
             idle, self._idle, self._idle_count = self._idle, OrderedDict(), 0
         for handles in idle.values():
-            for _, curl in handles:
+            for _, curl, _ in handles:
                 curl.close()
 
     def post(self, url: str, body: bytes, headers: list[str], connect_timeout: float,
@@ -136,17 +141,27 @@ class Transport:
         return entry[0]
 
     def _checkout(self, key: tuple) -> tuple[int, pycurl.Curl]:
-        """An idle handle (with its kept-alive connection) for this host, or a new one."""
+        """This host's most recently used idle handle (with its kept-alive connection), or a new one; its
+        handles idle for IDLE_SECONDS are closed."""
+        closing = []
         with self._lock:
             handles = self._idle.get(key)
             if handles:
+                stale = time.monotonic() - IDLE_SECONDS
+                while handles and handles[0][2] < stale:  # (oldest first)
+                    closing.append(handles.pop(0)[1])
+                self._idle_count -= len(closing)
+            if handles:
                 self._idle_count -= 1
-                entry = handles.pop()
+                generation, curl, _ = handles.pop()
                 if not handles:
                     del self._idle[key]
-                return entry
-            generation = self._generation
-        return generation, self._new_handle()
+            else:
+                self._idle.pop(key, None)
+                generation, curl = self._generation, None
+        for handle in closing:
+            handle.close()
+        return generation, curl or self._new_handle()
 
     def _checkin(self, key: tuple, generation: int, curl: pycurl.Curl) -> None:
         closing = []
@@ -154,10 +169,13 @@ class Transport:
             if generation != self._generation:
                 closing.append(curl)
             else:
-                self._idle.setdefault(key, []).append((generation, curl))
+                now = time.monotonic()
+                self._idle.setdefault(key, []).append((generation, curl, now))
                 self._idle.move_to_end(key)
                 self._idle_count += 1
-                while self._idle_count > MAX_IDLE:  # the least recently used host's handle goes
+                while self._idle_count > MAX_IDLE or self._idle_count and (
+                        next(iter(self._idle.values()))[0][2] < now - IDLE_SECONDS):
+                    # the least recently used host's oldest handle goes: too many, or idle too long
                     oldest, handles = next(iter(self._idle.items()))
                     closing.append(handles.pop(0)[1])
                     self._idle_count -= 1

@@ -171,6 +171,57 @@ def test_connections_older_than_their_age_are_not_reused(http_sink):
     assert first == second != third
 
 
+def test_an_idle_connection_is_closed_so_a_receiver_serving_one_connection_at_a_time_gets_the_next(monkeypatch):
+    """Python's http.server serves one connection at a time and waits on a kept-alive one for its next request:
+    a connection the pool kept idle would block every other connection to it for good. One unused for
+    IDLE_SECONDS is closed, and the receiver takes the next."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from notifiers import transport
+
+    class OneAtATime(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(0.1)  # the other POST is in flight meanwhile, on a connection of its own
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    monkeypatch.setattr(transport, "IDLE_SECONDS", 0.3)
+    server = HTTPServer(("127.0.0.1", 0), OneAtATime)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/hook"
+
+    def send(results):
+        with egress.guard(True):
+            results.append(webhook.post(url, b"{}", webhook.header_lines({}), 0.5, 0.5))
+
+    TRANSPORT.clear()
+    try:
+        results = []
+        both = [threading.Thread(target=send, args=(results,)) for _ in range(2)]
+        for thread in both:
+            thread.start()
+        for thread in both:
+            thread.join()
+        assert sorted(results, key=bool) == [None, ("The webhook did not answer within 0.5s.", False)]
+        time.sleep(0.4)  # both connections idle longer than IDLE_SECONDS
+        later = []
+        send(later)
+        send(later)
+        assert later == [None, None]
+    finally:
+        TRANSPORT.clear()
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_webhook_that_takes_too_long_fails_as_transient_with_the_time_it_was_given():
     from tarpit import Tarpit
 
