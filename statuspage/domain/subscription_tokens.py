@@ -75,7 +75,9 @@ class _LinkSerializer(URLSafeSerializer):
         if salt is not None or not isinstance(obj, str) or not _plain_id(obj):
             return super().dumps(obj, salt)
         payload, signer = base64_encode(f'"{obj}"'.encode()), self._signer  # its compact JSON, base64
-        signature = base64_encode(hmac.digest(signer._key, payload, signer.digest_method))
+        # hmac.new, not the one-shot hmac.digest, which lets go of the interpreter: the worker's main thread then
+        # waited for the sending threads to give it back, once per subscriber of a fan-out
+        signature = base64_encode(hmac.new(signer._key, payload, signer.digest_method).digest())
         return (payload + signer.sep + signature).decode()
 
     def make_signer(self, salt=None) -> Signer:
