@@ -15,14 +15,6 @@ order), not by arrival: a new event's first deliveries, claimed while an earlier
 overtake them instead of waiting behind a lane's worth of them. (One subscriber's later update is never
 claimed while its earlier one is held, so this cannot reorder one subscriber's messages.)
 
-The cap follows the receiver's speed: a destination whose sends take under ``QUICK_SEND`` (a receiver on the
-same network) gets ``QUICK_CAP`` (2) at once, one that takes longer (a receiver across the internet) the full
-cap, as soon as its sends take that long on average. Two in flight already keep a quick receiver busy while
-the next is prepared; more only make the lane's threads queue for the interpreter (measured on a local sink:
-eight in flight cost 200 µs of worker CPU per webhook and sent 3,900 a second, two 150 µs and 4,500). A slow
-receiver needs many in flight to be sent as fast (a rate is the sends in flight over their latency). A
-destination's latency is the moving average of its sends (a fifth of each new one), from its first send.
-
 A lane holds at most ``capacity`` claimed deliveries (queued or sending; the rest stay in the database for any
 worker): ``DEPTH`` batches. When one batch has finished, the main thread records it and claims the next while
 the others are still being sent, so the threads never wait for the database (with two batches, they ran dry
@@ -32,12 +24,9 @@ threads only send.
 import heapq
 import itertools
 import threading
-import time
 from collections import Counter
 
 CHANNELS = ("email", "sms", "chat", "webhook")
-QUICK_SEND = 0.005  # seconds: a destination whose sends take less is sent QUICK_CAP at a time
-QUICK_CAP = 2
 
 
 def wait_any(lanes, wake: threading.Event, timeout: float) -> None:
@@ -74,7 +63,6 @@ class Lane:
         self.queues: dict[str, list] = {}  # destination -> heap of (rank, tiebreak, fn, args)
         self.running: Counter = Counter()  # destination -> sends in flight (only while queued or sending)
         self.served: dict[str, int] = {}  # destination -> tick it was last taken from, or first queued
-        self.latency: dict[str, float] = {}  # destination -> its sends' moving average, seconds
         # Which destination a free thread takes next: a heap of (running, served, destination), one current entry
         # per queued destination (entries whose numbers are no longer the destination's are skipped), so a lane
         # queueing thousands of hosts picks in O(log n), not by scanning them all for every send.
@@ -134,22 +122,16 @@ class Lane:
         heapq.heappush(self._order, (self.running[destination], self.served[destination], destination))
 
     def _next(self) -> str | None:
-        """The queued destination with the fewest sends running (ties: the one served least recently) that has
-        room for one more under its cap; None when none has. A destination at its cap leaves the order until
-        one of its sends finishes (`_finished` puts it back)."""
+        """The queued destination with the fewest sends running (ties: the one served least recently), if it
+        has room for one more under the per-destination cap; None when none has."""
         order = self._order
         while order:
             running, served, destination = order[0]
             if (destination in self.queues and running == self.running[destination]
-                    and served == self.served[destination] and running < self._cap(destination)):
-                return destination
-            heapq.heappop(order)  # stale (sent, taken or finished since) or at its cap
+                    and served == self.served[destination]):
+                return destination if running < self.per_destination else None
+            heapq.heappop(order)  # stale: sent, taken or finished since
         return None
-
-    def _cap(self, destination: str) -> int:
-        if self.per_destination <= QUICK_CAP or self.latency.get(destination, 0.0) >= QUICK_SEND:
-            return self.per_destination
-        return QUICK_CAP
 
     def _take(self, destination: str):
         heapq.heappop(self._order)  # its current entry, at the top
@@ -163,14 +145,12 @@ class Lane:
             del self.queues[destination]
         return fn, args
 
-    def _finished(self, destination: str, seconds: float) -> None:
+    def _finished(self, destination: str) -> None:
         self.running[destination] -= 1
-        average = self.latency.get(destination)
-        self.latency[destination] = seconds if average is None else average + 0.2 * (seconds - average)
         if destination in self.queues:
             self._enter(destination)
         elif not self.running[destination]:  # neither queued nor sending: forget it (a fan-out meets 100,000 hosts)
-            del self.running[destination], self.served[destination], self.latency[destination]
+            del self.running[destination], self.served[destination]
 
     def _run(self) -> None:
         while True:
@@ -186,12 +166,12 @@ class Lane:
                 fn, args = self._take(destination)
                 if self.waiting and self._next() is not None:
                     self.cond.notify()  # more to take than this thread: wake one held back by the host cap
-            result, started = None, time.monotonic()
+            result = None
             try:
                 result = fn(*args)
             finally:  # (a send that raised leaves its delivery claimed until its lease runs out)
                 with self.cond:
-                    self._finished(destination, time.monotonic() - started)
+                    self._finished(destination)
                     self.results.append(result)
                     ready = self._ready()
                 if ready:
