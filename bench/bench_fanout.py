@@ -21,9 +21,8 @@ over the run: on a two-core machine their sum bounds what any number of workers 
 more webhook loops run: pycurl with the worker's thread count (one kept-alive connection per thread: what the
 sink and the machine allow with nothing but the POST), urllib3 over one kept-alive connection (the client
 before pycurl, which the issue's first figures were measured with), and the bare loop posting the 146-byte body
-with one header it posted until the loops sent the worker's own request. The sink is one host answering within
-a millisecond, so a worker sends it two webhooks at a time (``statuspage.lanes``: up to WORKER_HOST_CONCURRENCY
-to a slower one); ``bench_fanout_latency.py`` measures receivers that
+with one header it posted until the loops sent the worker's own request. The sink is one host, so a worker sends
+it at most WORKER_HOST_CONCURRENCY (8) webhooks at once; ``bench_fanout_latency.py`` measures receivers that
 take their time. The database's tables are dropped and recreated.
 The last line reads ``fanout: email <x>× bare, webhook <y>× bare`` (per worker, one worker).
 """
