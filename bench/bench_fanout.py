@@ -12,8 +12,9 @@ For each channel and round, a bare loop and then each worker count run back to b
 machine whose load changes affects both sides alike); ratios are taken within a round and the median is
 reported. A worker run is timed from the moment the incident is published until the last of its deliveries
 is recorded as sent (its ``sent_at``; expansion included, start-up excluded; the benchmark looks for the end
-four times a second, as counting the sent rows costs PostgreSQL CPU the workers would miss). While it fans out, probe events (one webhook to
-one subscriber each) are published; their latency is publish → arrival at the sink, and the p95 is reported.
+four times a second, as counting the sent rows costs PostgreSQL CPU the workers would miss). While it fans
+out, probe events (one webhook to one subscriber each) are published; their latency is publish → arrival at
+the sink, and the p95 is reported.
 The probes are successive updates of one incident to one subscriber, so any that arrive out of order
 break the ordering rule: they are counted ("reordered"). Peak RSS is the largest VmHWM of the worker
 processes. Each worker run also prints the CPU time per delivery of the workers, the sinks and PostgreSQL
