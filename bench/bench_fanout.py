@@ -73,8 +73,12 @@ def reorderings(arrivals: list[tuple[str, float]]) -> int:
 def reset(targets: list[str], channel: str, probe_url: str) -> int:
     """Fresh subscribers for ``targets``; returns the id of the probe subscriber (unconfirmed: it hears only
     the events aimed at it)."""
-    for table in ("delivery", "notification_event", "subscriber_component", "subscriber", "worker_heartbeat"):
-        db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+    tables = ("delivery", "notification_event", "subscriber_component", "subscriber", "worker_heartbeat")
+    if db.engine.dialect.name == "postgresql":  # no dead rows: autovacuum would clean them up during the next run
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
     now = utcnow()
     rows = [{"public_id": new_id(), "channel": channel, "target": t, "audience": "public",
              "all_components": True, "min_impact": "none", "confirmed_at": now, "secret": "s",
