@@ -1,7 +1,7 @@
 """The outbox: events written in the publisher's transaction, expanded into one delivery per subscriber."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -56,7 +56,10 @@ class Delivery(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "subscriber_id", name="uq_delivery_event_subscriber"),
         Index("ix_delivery_due", "state", "next_attempt_at"),
-        Index("ix_delivery_lane", "channel", "state", "priority", "seq"),
+        # The claim's order, pending rows only: a row leaves it when claimed, and claiming and recording a send
+        # (two updates of the row) add no entry to it.
+        Index("ix_delivery_lane", "channel", "priority", "seq", postgresql_where=text("state = 'pending'"),
+              sqlite_where=text("state = 'pending'")),
         # A subscriber's deliveries, by incident and event: the claim's "an earlier update still pending?" check
         # (``claims._waiting_for_earlier``) reads a few entries per candidate whatever the plan.
         Index("ix_delivery_subscriber_incident", "subscriber_id", "incident_id", "event_id"),
