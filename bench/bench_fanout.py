@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bare_loops import BODY, SMALL, bare_http, bare_http_threads, bare_smtp, bare_urllib3, webhook_request  # noqa: E402
+from procstats import cpu_seconds, peak_rss_mb, postgres_pids  # noqa: E402
 from sinks import HttpSink, SmtpSink  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
@@ -119,38 +120,6 @@ def start_sinks():
     process.start()
     smtp_port, http_port = parent.recv()
     return smtp_port, http_port, process, parent
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of these processes so far."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def postgres_pids() -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-            and (p / "comm").exists() and _read(p / "comm").startswith("postgres")]
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
 
 
 def sent_count() -> int:
