@@ -3,7 +3,7 @@
 Apprise's ``json://`` wraps every message in its own ``{version, title, message, type}`` object, so the
 subscriber would not get Statuspage's payload. `post` POSTs the body it is given verbatim with the headers it
 is given (no Apprise plugin: its formatting and throttling have nothing to do for a signed body, and an
-instance per delivery cost as much as the signature); `signed_request` builds that body and headers:
+instance per delivery cost as much as the signature); `signed_lines` builds its headers:
 
     X-Statuspage-Signature: t=<unix ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<raw body>")>
     X-Statuspage-Timestamp: <unix ts>
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hmac
 import http
-import json
 import socket
 import time
 
@@ -43,24 +42,9 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, "sha256").hexdigest()
 
 
-def signed_request(payload: dict, secret: str | None, idempotency_key: str | None,
-                   now: float | None = None, body: bytes | None = None) -> tuple[bytes, dict[str, str]]:
-    """The raw JSON body (``body`` when given already serialized, else ``payload``'s) and the headers
-    (signature, timestamp, idempotency key) for one delivery."""
-    if body is None:
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    timestamp = int(now if now is not None else time.time())
-    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT,
-               TIMESTAMP_HEADER: str(timestamp)}
-    if secret:
-        headers[SIGNATURE_HEADER] = f"t={timestamp},v1={signature(secret, timestamp, body)}"
-    if idempotency_key:
-        headers["Idempotency-Key"] = idempotency_key
-    return body, headers
-
-
 def signed_lines(body: bytes, secret: str | None, idempotency_key: str | None, now: float | None = None) -> list[str]:
-    """`header_lines` of `signed_request`'s headers for ``body``, built directly (once per delivery)."""
+    """The header lines of one delivery of ``body`` (signature, timestamp, idempotency key), as libcurl takes
+    them (no ``Expect: 100-continue`` wait before the body)."""
     timestamp = int(now if now is not None else time.time())
     lines = ["Content-Type: application/json; charset=utf-8", f"User-Agent: {USER_AGENT}",
              f"{TIMESTAMP_HEADER}: {timestamp}"]
