@@ -16,7 +16,6 @@ to one subscriber (``subscription.confirm``) have nothing to share and render di
 """
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import threading
@@ -28,6 +27,7 @@ from pathlib import Path
 from markupsafe import escape
 
 from .render import Message, render, template_version
+from .webhook import serialize
 
 ONE_OFF_EVENTS = frozenset({"subscription.confirm"})
 _PREFIX = f"SPFILL{secrets.token_hex(4)}"
@@ -55,15 +55,7 @@ class RenderCache:
         ``event_key`` (the event's id; None renders directly) and audience and filled for this subscriber."""
         if event_key is None or kind in ONE_OFF_EVENTS:
             return render(kind, channel, context, template_dir)
-        subscriber = context.get("subscriber") or {}
-        personal = sorted(k for k, v in subscriber.items() if k not in ("channel", "audience") and v)
-        values = [str(subscriber[k]) for k in personal]
-        key = (event_key, kind, channel, context.get("audience"), subscriber.get("channel"),
-               subscriber.get("audience"), tuple(personal), template_version(str(template_dir)))
-        shared = self._get(key)
-        if shared is None:
-            shared = self._render_shared(kind, channel, context, template_dir, personal)
-            self._put(key, shared)
+        key, shared, values = self._shared(kind, channel, context, template_dir, event_key)
         if shared is not _UNSHARED:
             filled = _fill(shared, values)
             if filled is not None:
@@ -76,17 +68,23 @@ class RenderCache:
         `Message` per delivery: a fan-out's share is the body cut at its markers, joined with this
         subscriber's values."""
         if event_key is not None and kind not in ONE_OFF_EVENTS:
-            subscriber = context.get("subscriber") or {}
-            personal = sorted(k for k, v in subscriber.items() if k not in ("channel", "audience") and v)
-            key = (event_key, kind, "webhook", context.get("audience"), subscriber.get("channel"),
-                   subscriber.get("audience"), tuple(personal), template_version(str(template_dir)))
-            shared = self._get(key)
-            if shared is None:
-                shared = self._render_shared(kind, "webhook", context, template_dir, personal)
-                self._put(key, shared)
+            _, shared, values = self._shared(kind, "webhook", context, template_dir, event_key)
             if isinstance(shared, _SharedBody):
-                return shared.fill([str(subscriber[k]) for k in personal])
-        return _body(self.message(kind, "webhook", context, template_dir, event_key))
+                return shared.fill(values)
+        message = self.message(kind, "webhook", context, template_dir, event_key)
+        return message.body if message.body is not None else serialize(message.payload or {})
+
+    def _shared(self, kind: str, channel: str, context: dict, template_dir: str | Path, event_key: object):
+        """(key, shared render, this subscriber's personal values): the render from the cache, or made now."""
+        subscriber = context.get("subscriber") or {}
+        personal = sorted(k for k, v in subscriber.items() if k not in ("channel", "audience") and v)
+        key = (event_key, kind, channel, context.get("audience"), subscriber.get("channel"),
+               subscriber.get("audience"), tuple(personal), template_version(str(template_dir)))
+        shared = self._get(key)
+        if shared is None:
+            shared = self._render_shared(kind, channel, context, template_dir, personal)
+            self._put(key, shared)
+        return key, shared, [str(subscriber[k]) for k in personal]
 
     def clear(self) -> None:
         with self._lock:
@@ -99,8 +97,7 @@ class RenderCache:
         if channel == "sms" and _PREFIX in message.text:
             return _UNSHARED  # cut to one segment by length: a marker's length is not the value's
         if message.payload is not None:
-            body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False).encode()
-            message = replace(message, payload=None, body=body)
+            message = replace(message, payload=None, body=serialize(message.payload))
         if channel == "webhook" and message.body is not None:
             return _SharedBody.of(message)
         return message
@@ -151,12 +148,6 @@ class _SharedBody:
             parts.append(encoded[pieces[at]])
             parts.append(pieces[at + 1])
         return b"".join(parts)
-
-
-def _body(message: Message) -> bytes:
-    if message.body is not None:
-        return message.body
-    return json.dumps(message.payload or {}, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _fill(shared, values: list[str]) -> Message | None:

@@ -20,7 +20,6 @@ the subscriber should be disabled; transient = try again later (timeouts, refuse
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from dataclasses import dataclass
 
@@ -101,9 +100,7 @@ def send(message: Message, target: str, config: SendConfig) -> None:
 
 def send_webhook(message: Message, target: str, config: SendConfig) -> None:
     """POST the signed Statuspage payload to ``target`` under the egress guard (`post_webhook`)."""
-    body = message.body
-    if body is None:
-        body = json.dumps(message.payload or {}, separators=(",", ":"), ensure_ascii=False).encode()
+    body = message.body if message.body is not None else webhook.serialize(message.payload or {})
     post_webhook(body, target, config.webhook_secret, config.idempotency_key, config.allow_loopback_webhooks,
                  config.connect_timeout or config.timeout, config.timeout)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hmac
 import http
+import json
 import socket
 import time
 
@@ -33,6 +34,11 @@ from .transport import TRANSPORT, short_error
 SIGNATURE_HEADER = "X-Statuspage-Signature"
 TIMESTAMP_HEADER = "X-Statuspage-Timestamp"
 USER_AGENT = "statuspage-webhooks/1"
+
+
+def serialize(payload: dict) -> bytes:
+    """The body a webhook carries: ``payload`` as compact JSON, UTF-8 (the bytes the signature covers)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
