@@ -17,6 +17,7 @@ from .domain.status import (
     IMPACT_LABEL,
     INCIDENT_STATUS_LABEL,
 )
+from .domain.subscription_tokens import links_base
 from .domain.subscriptions import confirmation_code, subscription_links
 from .extensions import db
 from .markdown_text import markdown_text
@@ -108,11 +109,11 @@ def thread_ids(incident_id: str, event: NotificationEvent, audience: str, site_u
     return {"message_id": f"<incident.{incident_id}.{event.id}.{audience}@{domain}>", "root_id": root}
 
 
-def subscriber_context(subscriber: Subscriber, event: NotificationEvent) -> dict:
+def subscriber_context(subscriber: Subscriber, event: NotificationEvent, links_base: str | None = None) -> dict:
     """Links signed for this subscriber (domain.subscriptions), and the SMS confirmation code if any: derived
     now from the subscriber's row, as the outbox holds no secret."""
     confirming = event.kind == "subscription.confirm"
-    links = subscription_links(subscriber, confirm=confirming)
+    links = subscription_links(subscriber, confirm=confirming, base=links_base)
     code = confirmation_code(subscriber) if confirming else None
     return {"id": subscriber.public_id, "channel": subscriber.channel, "audience": subscriber.audience,
             **links, "confirm_code": code}
@@ -126,11 +127,13 @@ class EventContexts:
     def __init__(self, max_age: float | None = None):
         self.max_age = max_age
         self._cache: dict[tuple[int, str], dict] = {}
+        self._links_base: str | None = None  # where subscription links start, as fresh as the cache
         self._since = time.monotonic()
 
     def base(self, event: NotificationEvent, audience: str) -> dict:
         if self.max_age is not None and time.monotonic() - self._since > self.max_age:
             self._cache.clear()
+            self._links_base = None
             self._since = time.monotonic()
         key = (event.id, audience)
         if key not in self._cache:
@@ -155,7 +158,10 @@ class EventContexts:
 
     def for_subscriber(self, event: NotificationEvent, subscriber: Subscriber) -> dict:
         audience = visibility.INTERNAL if subscriber.audience == "internal" else visibility.PUBLIC
-        return self.base(event, audience) | {"subscriber": subscriber_context(subscriber, event)}
+        base = self.base(event, audience)
+        if self._links_base is None:
+            self._links_base = links_base()
+        return base | {"subscriber": subscriber_context(subscriber, event, self._links_base)}
 
 
 def build_context(event: NotificationEvent, subscriber: Subscriber) -> dict:

@@ -7,6 +7,7 @@ message ever sent. An SMS code is stored nowhere, neither in the subscriber's ro
 keeps a random seed and the code is an HMAC of it keyed by the SECRET_KEY, derived when the SMS is rendered and
 again when the code is checked.
 """
+import binascii
 import hashlib
 import hmac
 import secrets
@@ -14,7 +15,6 @@ from functools import cached_property, lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeSerializer, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
 
 from ..extensions import db
 from ..models import Subscriber
@@ -57,8 +57,15 @@ def _plain_id(text: str) -> bool:
     if len(text) > 18 or not (text.isascii() and text.isalnum()):
         return False
     quoted = f'"{text}"'
-    triples = {quoted[i:i + 3] for i in range(len(quoted) - 2)}
-    return len(triples) == len(quoted) - 2
+    return len(set(zip(quoted, quoted[1:], quoted[2:], strict=False))) == len(quoted) - 2
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _b64(data: bytes) -> bytes:
+    """itsdangerous' ``base64_encode`` (URL-safe, unpadded) for bytes, in one pass of C."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
 
 
 class _LinkSerializer(URLSafeSerializer):
@@ -69,16 +76,24 @@ class _LinkSerializer(URLSafeSerializer):
     def _signer(self) -> Signer:
         return super().make_signer()
 
+    @cached_property
+    def _mac(self):
+        """The signer's HMAC with its key set, copied for each token (the key is not hashed again). Built from
+        the digest's name: given itsdangerous' digest function, hmac falls back to its pure-Python HMAC."""
+        signer = self._signer
+        return hmac.new(signer._key, digestmod=signer.digest_method().name)
+
     def dumps(self, obj, salt=None):
         """``URLSafeSerializer.dumps``'s very token; a public_id is signed directly with the derived key (a
-        fan-out signs one per subscriber: a third of the generic path's cost)."""
+        fan-out signs one per subscriber: a fifth of the generic path's cost)."""
         if salt is not None or not isinstance(obj, str) or not _plain_id(obj):
             return super().dumps(obj, salt)
-        payload, signer = base64_encode(f'"{obj}"'.encode()), self._signer  # its compact JSON, base64
-        # hmac.new, not the one-shot hmac.digest, which lets go of the interpreter: the worker's main thread then
-        # waited for the sending threads to give it back, once per subscriber of a fan-out
-        signature = base64_encode(hmac.new(signer._key, payload, signer.digest_method).digest())
-        return (payload + signer.sep + signature).decode()
+        payload = _b64(f'"{obj}"'.encode())  # its compact JSON, base64
+        # an HMAC object, not the one-shot hmac.digest, which lets go of the interpreter: the worker's main thread
+        # then waited for the sending threads to give it back, once per subscriber of a fan-out
+        mac = self._mac.copy()
+        mac.update(payload)
+        return (payload + self._signer.sep + _b64(mac.digest())).decode()
 
     def make_signer(self, salt=None) -> Signer:
         return self._signer if salt is None else super().make_signer(salt)
@@ -116,11 +131,12 @@ def subscriber_for_token(token: str, purpose: str) -> Subscriber:
     return subscriber
 
 
-def subscription_links(subscriber: Subscriber, confirm: bool = True) -> dict[str, str | None]:
+def subscription_links(subscriber: Subscriber, confirm: bool = True, base: str | None = None) -> dict[str, str | None]:
     """Absolute links for messages to ``subscriber``: manage_url, unsubscribe_url (a page with one button),
     unsubscribe_post_url (RFC 8058 one-click target for List-Unsubscribe) and confirm_url (expires in 7
-    days; None unless ``confirm``, for messages that ask for no confirmation)."""
-    base = public_url("/subscriptions/")
+    days; None unless ``confirm``, for messages that ask for no confirmation). ``base``: what `links_base`
+    gives, when the caller makes links for many subscribers."""
+    base = base or links_base()
     manage = base + make_token(subscriber, "manage")
     return {
         "manage_url": manage,
@@ -128,6 +144,11 @@ def subscription_links(subscriber: Subscriber, confirm: bool = True) -> dict[str
         "unsubscribe_post_url": f"{manage}/unsubscribe",
         "confirm_url": f"{base}{make_token(subscriber, 'confirm')}/confirm" if confirm else None,
     }
+
+
+def links_base() -> str:
+    """The address every subscription link starts with."""
+    return public_url("/subscriptions/")
 
 
 def new_code_seed() -> str:
