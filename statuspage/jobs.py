@@ -188,28 +188,30 @@ def load_jobs(ids: list[int], contexts: EventContexts | None = None) -> tuple[li
         select(NotificationEvent).where(NotificationEvent.id.in_({row.event_id for row in rows})))}
     contexts = contexts or EventContexts()
     jobs, known, config = [], [], current_app.config
+    # what every row of an event or channel shares, read once (an ORM attribute costs as much as a dict)
+    kinds = {event.id: (event.kind, (event.id, event.created_at)) for event in events.values()}
+    unavailable = {channel: unavailable_reason(channel) for channel in {row.channel for row in rows}}
     for delivery_id, event_id, priority, seq, *columns in rows:
-        event, subscriber = events[event_id], SubscriberRow(*columns)
+        subscriber = SubscriberRow(*columns)
         if subscriber.disabled_at is not None:
             known.append(Outcome(delivery_id, sent=False, skipped=True,
                                  reason=f"subscriber disabled: {subscriber.disabled_reason or ''}"))
             continue
-        unavailable = unavailable_reason(subscriber.channel)
-        if unavailable:
-            known.append(Outcome(delivery_id, sent=False, reason=unavailable, permanent=True))
+        channel = subscriber.channel
+        if unavailable[channel]:
+            known.append(Outcome(delivery_id, sent=False, reason=unavailable[channel], permanent=True))
             continue
-        kind = event.kind
+        kind, event_key = kinds[event_id]
         try:
-            context = contexts.for_subscriber(event, subscriber)
+            context = contexts.for_subscriber(events[event_id], subscriber)
         except Exception as exc:  # a bad record is this delivery's failure, not the batch's
             reason = f"could not prepare {kind}: {type(exc).__name__}: {exc}"
             db.session.rollback()  # a failed query must not poison the reads of the rows after it
             log.exception("could not build the context of delivery %s", delivery_id)
             known.append(Outcome(delivery_id, sent=False, reason=reason))
             continue
-        jobs.append(Job(delivery_id, event.kind, subscriber.channel, subscriber.target, context,
-                        dispatch.idempotency_key(event.id, subscriber.public_id), subscriber.secret or "",
-                        destination(subscriber.channel, subscriber.target, config),
-                        event_key=(event.id, event.created_at), rank=(priority, seq)))
+        jobs.append(Job(delivery_id, kind, channel, subscriber.target, context,
+                        dispatch.idempotency_key(event_id, subscriber.public_id), subscriber.secret or "",
+                        destination(channel, subscriber.target, config), False, event_key, (priority, seq)))
     db.session.commit()
     return jobs, known
