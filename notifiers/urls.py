@@ -2,6 +2,7 @@
 fan-out is made of: the worker reads every delivery's URL (its breaker's name, its check, its connection), and
 urlsplit with its properties costs more than the rest of that reading put together."""
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # scheme://[userinfo@]host[:port] followed by the path, query, fragment or nothing; anything else (an IPv6
@@ -10,6 +11,7 @@ _AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://(?:[^\[\]/?#]*@)?([^\[\]@:
                         r"(?=[/?#]|$)")
 
 
+@lru_cache(maxsize=8192)  # a delivery's URL is read three times within a lane's depth of deliveries
 def scheme_host_port(url: str) -> tuple[str, str, int | None] | None:
     """``urlsplit(url)``'s scheme, hostname ("" for none) and port, or None where urlsplit raises (a bad port,
     a bad bracket)."""
