@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Integer, Text, TypeDecorator, and_, any_, bindparam, case, cast, func, select, update
+from sqlalchemy import Integer, and_, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from .domain.recording import SYSTEM, record
@@ -16,23 +16,12 @@ from .models.columns import UTCDateTime, utcnow
 from .telemetry import count_sent
 
 
-class _IdArray(TypeDecorator):
-    """A list of ids sent to PostgreSQL as one array literal (``{1,2,3}``), cast to integer[] by the statement:
-    the driver's list adapter converts each element in Python, four times per delivery of a fan-out."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return "{" + ",".join(map(str, map(int, value))) + "}"
-
-
 def in_ids(column, postgresql: bool):
     """``column IN :ids``. On PostgreSQL one array parameter (``= ANY(:ids)``): the statement's text is the same
     whatever the number of ids, so it is compiled and converted once and the driver can prepare it; a list of
     hundreds of placeholders elsewhere."""
     if postgresql:
-        return column == any_(cast(bindparam("ids", type_=_IdArray()), ARRAY(Integer)))
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
     return column.in_(bindparam("ids", expanding=True))
 
 
