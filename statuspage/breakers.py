@@ -15,9 +15,11 @@ updates it when it records results. Only the worker's main thread touches the da
 back at once instead of each waiting for its own timeout. The console's deliveries page and
 ``statuspage deliveries`` list ``open_breakers()``.
 """
+import importlib
 import re
 import time
 from datetime import datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
@@ -48,15 +50,20 @@ def destination(channel: str, target: str, config) -> str:
         return f"email relay {parts.hostname or '?'}:{parts.port or 25}" if parts else "email relay"
     if channel == "sms":
         return f"sms provider {(config.get('SMS_URL', '') or '?').split('://', 1)[0]}"
-    from notifiers.urls import scheme_host_port  # (not at import: the web process never loads notifiers)
-
-    parsed = scheme_host_port(target)
+    parsed = _urls().scheme_host_port(target)
     if parsed is None:
         return f"{channel} ?"
     scheme, host, port = parsed
     if channel == "chat" and "." not in host and ":" not in host and host != "localhost":
         return f"chat {scheme}"  # slack://T/B/C and friends post to their service's one host
     return f"{channel} {host}" + (f":{port}" if port else "")
+
+
+@cache
+def _urls():
+    """notifiers.urls, imported on first use (the web process never loads notifiers; and not a ``from … import``
+    per call: see ``statuspage.jobs._notifiers``)."""
+    return importlib.import_module("notifiers.urls")
 
 
 def _split(url: str):
