@@ -9,8 +9,6 @@ loop of ``bench_fanout.py`` has measured anywhere from 1,400/s to 7,000/s within
 A worker (``--once``, 8 threads) fans one incident out to the first number of webhook subscribers, then to the
 second, each run under callgrind from start to exit; the difference of the two totals over the difference of
 the counts is the cost of one delivery (claim, load, render, sign, POST, record: everything but start-up).
-PostgreSQL's share is not among those instructions: its CPU time over the same runs is printed beside them (a
-claim query cast differently once tripled it while the worker's count fell).
 The timed housekeeping (heartbeat, clock, expansion every 0.2 s) is switched off for the count, as valgrind
 runs the worker some fifty times slower and it would be counted fifty times over. ``--source`` counts the code
 of another checkout (e.g. ``git worktree add /tmp/before HEAD~5``) with this one's benchmark. The sink runs
@@ -30,7 +28,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_fanout import BODY, reset, sent_count, start_sinks  # noqa: E402
-from procstats import cpu_seconds, postgres_pids  # noqa: E402
 
 from statuspage import create_app  # noqa: E402
 from statuspage.domain.incidents import open_incident  # noqa: E402
@@ -42,19 +39,15 @@ WORKER = ("import sys, statuspage.worker as w; w.EXPAND_EVERY = 1e9; from status
           "sys.argv[0] = 'statuspage'; sys.exit(main())")
 
 
-def count(env: dict, log_dir: str) -> tuple[int, float]:
-    """Instructions of one `statuspage worker --once` run under callgrind, start to exit, and the CPU seconds
-    PostgreSQL spent meanwhile (the worker's queries: callgrind does not see them)."""
+def count(env: dict, log_dir: str) -> int:
+    """Instructions of one `statuspage worker --once` run under callgrind, start to exit."""
     command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={log_dir}/callgrind.%p", sys.executable,
                "-c", WORKER, "worker", "--once", "--concurrency", "8", "--poll-interval", "60"]
-    postgres = postgres_pids()
-    before = cpu_seconds(postgres)
     run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    database = cpu_seconds(postgres) - before
     found = re.search(r"Collected : (\d+)", run.stderr)
     if run.returncode or not found:
         raise SystemExit(f"the worker failed under valgrind:\n{run.stderr[-2000:]}")
-    return int(found.group(1)), database
+    return int(found.group(1))
 
 
 def main() -> None:
@@ -72,7 +65,7 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "INSTANCE_PATH": f"{log_dir}/instance",
                       "SECRET_KEY": env["STATUSPAGE_SECRET_KEY"], "PUBLIC_URL": "https://status.example.com"})
     url = f"http://127.0.0.1:{http_port}"
-    totals, database = {}, {}
+    totals = {}
     try:
         with app.app_context():
             db.drop_all()
@@ -80,7 +73,7 @@ def main() -> None:
             for n in (small, large):
                 reset([f"{url}/hook/{i}" for i in range(n)], "webhook", f"{url}/probe")
                 open_incident(SYSTEM, name="API errors", body=BODY)
-                totals[n], database[n] = count(env, log_dir)
+                totals[n] = count(env, log_dir)
                 sent = sent_count()
                 if sent != n:
                     raise SystemExit(f"only {sent} of {n} webhooks were sent; see {log_dir}")
@@ -89,8 +82,6 @@ def main() -> None:
         sinks.terminate()
     per_delivery = (totals[large] - totals[small]) / (large - small)
     print(f"instructions: {per_delivery:,.0f} per webhook delivery ({args.source})")
-    print(f"PostgreSQL: {1e6 * (database[large] - database[small]) / (large - small):,.0f} µs of CPU per delivery "
-          "(a time, so it moves with the machine's load; a change of plan shows as a multiple)")
 
 
 if __name__ == "__main__":
