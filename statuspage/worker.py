@@ -22,7 +22,17 @@ from .dispatch import Outcome
 from .domain import clock
 from .export_keeper import ExportKeeper
 from .extensions import db
-from .jobs import TEMPLATE_DIR, DeliveryFailed, Job, NotifierSender, attempt, failed, held, load_jobs  # noqa: F401
+from .jobs import (  # noqa: F401  (DeliveryFailed, Job, TEMPLATE_DIR: what tests import from here)
+    TEMPLATE_DIR,
+    DeliveryFailed,
+    Job,
+    NotifierSender,
+    attempt,
+    claim_job_rows,
+    failed,
+    held,
+    jobs_for,
+)
 from .lanes import CHANNELS, Lane, channel_threads, wait_any
 from .models import WorkerHeartbeat
 from .models.columns import utcnow
@@ -42,6 +52,11 @@ WEBHOOK_THREADS = 32
 # New events are expanded this often (the rest of the housekeeping waits for the poll interval): a notice starts
 # going out within a fraction of a second of its publication, during a large fan-out as on an idle worker.
 EXPAND_EVERY = 0.2
+# Expired leases, lanes of old rows and the maintenance clock run at every CHORES_EVERY-th housekeeping (every
+# 5 s with the default 1 s poll interval; the heartbeat and expansion keep theirs). The clock alone makes a
+# dozen queries: once a second, it took up to 3% of a core from a large fan-out's main thread, for work due at
+# most once a minute (a window's start and end, a reminder, an SLA timer).
+CHORES_EVERY = 5
 
 
 def beat(name: str, info: str) -> None:
@@ -69,23 +84,21 @@ class Pipeline:
         self.wake = next(iter(lanes.values())).wake
         self.claimed = 0  # by the last step
         self.poll_interval = poll_interval
+        self.passes = 0  # housekeeping passes so far (the chores run on every CHORES_EVERY-th, the first included)
 
     @property
     def in_flight(self) -> bool:
         return bool(self.known) or any(lane.in_flight for lane in self.lanes.values())
 
     def housekeeping(self) -> int:
-        """Leases, the maintenance clock, the static export and expansion; returns deliveries added. Every lane
-        looks for due deliveries again after it (new events, retries now due)."""
+        """The static export and expansion, and on every CHORES_EVERY-th pass expired leases and the maintenance
+        clock; returns deliveries added. Every lane looks for due deliveries again after it (new events, retries
+        now due)."""
         for lane in self.lanes.values():
             lane.idle_until = 0.0
-        dispatch.release_expired_leases()
-        dispatch.fill_lanes()
-        try:
-            clock.tick()
-        except Exception:
-            db.session.rollback()
-            log.exception("the maintenance clock failed; deliveries carry on")
+        if self.passes % CHORES_EVERY == 0:
+            self.chores()
+        self.passes += 1
         if self.keeper is not None:
             try:
                 self.keeper.tick()
@@ -93,6 +106,16 @@ class Pipeline:
                 db.session.rollback()
                 log.exception("the static export failed; deliveries carry on")
         return self.expand()
+
+    def chores(self) -> None:
+        """Expired leases back to pending, lanes for rows without one, and the maintenance clock."""
+        dispatch.release_expired_leases()
+        dispatch.fill_lanes()
+        try:
+            clock.tick()
+        except Exception:
+            db.session.rollback()
+            log.exception("the maintenance clock failed; deliveries carry on")
 
     def expand(self) -> int:
         """Expand new events into deliveries; every lane looks for due deliveries again if any were added."""
@@ -108,12 +131,12 @@ class Pipeline:
         results recorded (a recorded retry may be due at once, so either means: go round again)."""
         done = self.record()
         self.breakers.refresh()
-        ids = []
+        rows = []
         for lane in self.lanes.values():
             if lane.wants_more():
-                ids += self.claim(lane)
-        if ids:
-            jobs, known = load_jobs(ids, self.contexts)
+                rows += self.claim(lane)
+        if rows:
+            jobs, known = jobs_for(rows, self.contexts)
             self.known.extend(known)
             queued: dict[str, list] = {}
             prepare = getattr(self.sender, "prepare", None)  # (jobs.NotifierSender.prepare: webhooks)
@@ -127,10 +150,11 @@ class Pipeline:
                 self.start(job, queued)
             for channel, items in queued.items():
                 self.lanes[channel].submit(items)
-        self.claimed = len(ids)
-        return done + len(ids)
+        self.claimed = len(rows)
+        return done + len(rows)
 
-    def claim(self, lane: Lane) -> list[int]:
+    def claim(self, lane: Lane) -> list:
+        """What ``lane`` claimed (`jobs.claim_job_rows`: the rows its jobs are made of)."""
         if lane.idle_until > time.monotonic():
             return []  # found nothing due a moment ago: look again at the next housekeeping
         limit = lane.free()
@@ -139,10 +163,10 @@ class Pipeline:
             if self.breakers.blocks(relay):
                 return []
             limit = 1
-        ids = dispatch.claim_due(self.name, limit, self.lease, channel=lane.channel)
-        if not ids:
+        rows = claim_job_rows(self.name, limit, self.lease, lane.channel)
+        if not rows:
             lane.idle_until = time.monotonic() + self.poll_interval
-        return ids
+        return rows
 
     def start(self, job: Job, queued: dict[str, list]) -> None:
         """Hold ``job`` (its destination's breaker is open) or add it to its lane's share of ``queued``."""
@@ -203,8 +227,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
 
     ``sender(job)`` sends one Job or raises (DeliveryFailed, or anything: transient); the default renders
     and sends through ``notifiers``. ``concurrency`` is the number of sending threads of each channel's lane.
-    Heartbeat, leases and the clock run once per ``poll_interval``; new events are expanded every
-    ``EXPAND_EVERY`` seconds (when ``poll_interval`` is not shorter).
+    The heartbeat runs once per ``poll_interval``, leases and the clock once per CHORES_EVERY of them; new events
+    are expanded every ``EXPAND_EVERY`` seconds (when ``poll_interval`` is not shorter).
     Returns {"passes", "handled"} counts.
     """
     name = name or f"{socket.gethostname()}-{os.getpid()}"
