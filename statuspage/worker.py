@@ -20,6 +20,7 @@ from . import dispatch
 from .breakers import Breakers, cooldown_seconds, destination
 from .dispatch import Outcome
 from .domain import clock
+from .expander import Expander
 from .export_keeper import ExportKeeper
 from .extensions import db
 from .jobs import (  # noqa: F401  (DeliveryFailed, Job, TEMPLATE_DIR: what tests import from here)
@@ -85,6 +86,7 @@ class Pipeline:
         self.claimed = 0  # by the last step
         self.poll_interval = poll_interval
         self.passes = 0  # housekeeping passes so far (the chores run on every CHORES_EVERY-th, the first included)
+        self.expander: Expander | None = None  # expands new events in a thread of its own (PostgreSQL)
 
     @property
     def in_flight(self) -> bool:
@@ -118,8 +120,9 @@ class Pipeline:
             log.exception("the maintenance clock failed; deliveries carry on")
 
     def expand(self) -> int:
-        """Expand new events into deliveries; every lane looks for due deliveries again if any were added."""
-        added = dispatch.expand_events()
+        """Expand new events into deliveries (or take what the Expander's thread added); every lane looks for
+        due deliveries again if any were added."""
+        added = self.expander.take() if self.expander is not None else dispatch.expand_events()
         if added:
             for lane in self.lanes.values():
                 lane.idle_until = 0.0
@@ -228,7 +231,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     ``sender(job)`` sends one Job or raises (DeliveryFailed, or anything: transient); the default renders
     and sends through ``notifiers``. ``concurrency`` is the number of sending threads of each channel's lane.
     The heartbeat runs once per ``poll_interval``, leases and the clock once per CHORES_EVERY of them; new events
-    are expanded every ``EXPAND_EVERY`` seconds (when ``poll_interval`` is not shorter).
+    are expanded every ``EXPAND_EVERY`` seconds (when ``poll_interval`` is not shorter), on PostgreSQL in a thread
+    of their own (``statuspage.expander``).
     Returns {"passes", "handled"} counts.
     """
     name = name or f"{socket.gethostname()}-{os.getpid()}"
@@ -236,7 +240,7 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
     stop_event = stop_event or threading.Event()
     restore = _install_signal_handlers(stop_event)
     totals = {"passes": 0, "handled": 0}
-    lanes = make_lanes(app, concurrency, batch)
+    lanes, expander = make_lanes(app, concurrency, batch), None
     try:
         with app.app_context():
             keeper = ExportKeeper.from_config(app, background=not once)
@@ -245,6 +249,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                                 poll_interval)
             if not once and hasattr(pipeline.sender, "warm"):
                 pipeline.sender.warm()
+            if not once and db.engine.dialect.name == "postgresql":
+                expander = pipeline.expander = Expander(app, min(poll_interval, EXPAND_EVERY), pipeline.wake).start()
             last_housekeeping = last_expansion = 0.0
             while not stop_event.is_set():
                 added = done = 0
@@ -253,7 +259,7 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                         beat(name, f"pid={os.getpid()} handled={totals['handled']}")
                         added = pipeline.housekeeping()
                         last_housekeeping = last_expansion = time.monotonic()
-                    elif time.monotonic() - last_expansion >= EXPAND_EVERY:
+                    elif pipeline.expander is not None or time.monotonic() - last_expansion >= EXPAND_EVERY:
                         added = pipeline.expand()
                         last_expansion = time.monotonic()
                     done = added + pipeline.step()
@@ -275,6 +281,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                     continue  # results recorded: a retry may be due at once
                 elif once:
                     break
+                elif pipeline.expander is not None:
+                    pipeline.wait(min(poll_interval, EXPAND_EVERY))  # (the Expander wakes it)
                 else:
                     stop_event.wait(min(poll_interval, EXPAND_EVERY))  # a new event is picked up within this
             try:
@@ -284,6 +292,8 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
             if keeper is not None:
                 keeper.join(timeout=60)
     finally:
+        if expander is not None:
+            expander.close()
         for lane in lanes.values():
             lane.shutdown()
         restore()

@@ -1,0 +1,61 @@
+"""New events expanded into deliveries in a thread of the worker's own, on its own database connection
+(PostgreSQL): the worker's main thread goes on claiming, sending and recording meanwhile.
+
+Expanding 20,000 subscribers takes PostgreSQL about a second (100,000: five). Done in the main thread, it held
+the worker for that long before the first of them was claimed, with one core idle. Here each batch of BATCH
+subscribers is committed and handed over (`take`) as soon as it is written: a fan-out's first notices go out
+while the rest of it is expanded, and a later event of the same incident (which waits until the whole of the
+earlier one is expanded, ``dispatch._next_event``) waits no longer than before.
+
+SQLite (one writer) and ``--once`` runs expand in the main thread, as `Pipeline.expand` does without an Expander.
+"""
+import logging
+import threading
+
+from . import dispatch
+from .extensions import db
+
+log = logging.getLogger("statuspage.worker")
+BATCH = 5000  # subscribers per transaction (dispatch.expand_events)
+
+
+class Expander:
+    def __init__(self, app, every: float, wake: threading.Event):
+        self.app, self.every, self.wake = app, every, wake  # looks for new events every ``every`` seconds
+        self.stop = threading.Event()
+        self._added = 0  # rows written since the main thread last took them
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="statuspage-expander", daemon=True)
+
+    def start(self) -> "Expander":
+        self._thread.start()
+        return self
+
+    def take(self) -> int:
+        """Deliveries added since the last call."""
+        with self._lock:
+            added, self._added = self._added, 0
+        return added
+
+    def close(self, timeout: float = 60) -> None:
+        """Stop after the batch being written, if any."""
+        self.stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while not self.stop.is_set():
+                added = 0
+                try:
+                    added = dispatch.expand_events(BATCH, max_batches=1)
+                except Exception:  # database gone...: the main thread's pass fails and logs as well
+                    db.session.rollback()
+                    log.exception("expanding new events failed; retrying in %.1fs", self.every)
+                finally:
+                    db.session.remove()
+                if added:
+                    with self._lock:
+                        self._added += added
+                    self.wake.set()  # the main thread claims them now
+                else:  # nothing new (or the database failed): look again in a moment
+                    self.stop.wait(self.every)

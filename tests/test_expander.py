@@ -1,0 +1,61 @@
+"""On PostgreSQL a worker expands new events in a thread of its own (``statuspage.expander``): a large fan-out's
+first notices go out while the rest of it is still being written."""
+import threading
+import time
+
+from conftest import only_on_postgresql
+from sinks import wait_until
+from sqlalchemy import insert
+
+from statuspage import dispatch, expander
+from statuspage.domain.incidents import open_incident
+from statuspage.domain.recording import SYSTEM
+from statuspage.extensions import db
+from statuspage.models import Subscriber
+from statuspage.models.columns import new_id, utcnow
+from statuspage.worker import run_worker
+
+
+@only_on_postgresql
+def test_a_fan_out_is_sent_while_it_is_still_being_expanded(app, http_sink, monkeypatch):
+    app.config.update(ALLOW_LOOPBACK_WEBHOOKS=True)
+    now = utcnow()
+    db.session.execute(insert(Subscriber), [
+        {"public_id": new_id(), "channel": "webhook", "target": http_sink.url(f"/s/{n}"), "audience": "public",
+         "all_components": True, "min_impact": "none", "confirmed_at": now, "secret": "", "created_at": now,
+         "updated_at": now} for n in range(12)])
+    db.session.commit()
+    monkeypatch.setattr(expander, "BATCH", 3)  # four batches, each taking the database a while
+    written, expand = [], dispatch.expand_events
+
+    def slow_expand(*args, **kwargs):
+        added = expand(*args, **kwargs)
+        if added:
+            written.append((time.time(), threading.current_thread().name))
+            time.sleep(0.3)
+        return added
+
+    monkeypatch.setattr(dispatch, "expand_events", slow_expand)
+    arrivals = []
+
+    class Stamped(list):
+        def append(self, request):
+            arrivals.append(time.time())
+            super().append(request)
+
+    http_sink.requests = Stamped()
+    stop = threading.Event()
+    worker = threading.Thread(target=run_worker, args=(app,), kwargs={"stop_event": stop, "poll_interval": 0.05})
+    worker.start()
+    try:
+        open_incident(SYSTEM, name="Checkout errors", body="Investigating")
+        wait_until(lambda: len(http_sink.requests) == 12, timeout=20)
+    finally:
+        stop.set()
+        worker.join(30)
+
+    assert not worker.is_alive()
+    assert all(name == "statuspage-expander" for _, name in written) and len(written) == 4
+    assert min(arrivals) < written[-1][0]  # the first webhooks went out before the last batch was written
+    assert sorted(r.path for r in http_sink.requests) == sorted(f"/s/{n}" for n in range(12))  # each once
+    assert not any(t.name == "statuspage-expander" for t in threading.enumerate())
