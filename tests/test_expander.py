@@ -5,7 +5,7 @@ import time
 
 from conftest import only_on_postgresql
 from sinks import wait_until
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from statuspage import dispatch, expander
 from statuspage.domain.incidents import open_incident
@@ -59,3 +59,35 @@ def test_a_fan_out_is_sent_while_it_is_still_being_expanded(app, http_sink, monk
     assert min(arrivals) < written[-1][0]  # the first webhooks went out before the last batch was written
     assert sorted(r.path for r in http_sink.requests) == sorted(f"/s/{n}" for n in range(12))  # each once
     assert not any(t.name == "statuspage-expander" for t in threading.enumerate())
+
+
+@only_on_postgresql
+def test_a_large_fan_out_refreshes_the_planner_statistics(app, http_sink, monkeypatch):
+    """Between fan-outs nearly nothing is pending; a planner that still believes so mid fan-out reads every
+    pending row for every batch it claims."""
+    app.config.update(ALLOW_LOOPBACK_WEBHOOKS=True)
+    monkeypatch.setattr(expander, "ANALYZE_AFTER", 4)
+    db.session.execute(text("ANALYZE delivery"))  # (statistics of an empty table)
+    db.session.commit()
+    now = utcnow()
+    db.session.execute(insert(Subscriber), [
+        {"public_id": new_id(), "channel": "webhook", "target": http_sink.url(f"/s/{n}"), "audience": "public",
+         "all_components": True, "min_impact": "none", "confirmed_at": now, "secret": "", "created_at": now,
+         "updated_at": now} for n in range(6)])
+    db.session.commit()
+    stop = threading.Event()
+    worker = threading.Thread(target=run_worker, args=(app,), kwargs={"stop_event": stop, "poll_interval": 0.05})
+    worker.start()
+    try:
+        open_incident(SYSTEM, name="Checkout errors", body="Investigating")
+        wait_until(lambda: len(http_sink.requests) == 6, timeout=20)
+    finally:
+        stop.set()
+        worker.join(30)
+
+    def rows_known():  # what the planner believes the delivery table holds
+        known = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'delivery'"))
+        db.session.rollback()
+        return known
+
+    assert rows_known() == 6
