@@ -206,14 +206,19 @@ def test_the_deliveries_command_lists_dead_deliveries(wired, http_sink, runner):
     assert "dead: 1" in result.output and "404" in result.output and "incident.opened" in result.output
 
 
-@only_on_postgresql
-def test_two_workers_on_postgresql_never_send_a_delivery_twice(wired, http_sink):
+def webhook_subscribers(http_sink, count: int) -> None:
+    """``count`` confirmed webhook subscribers, at ``/s/<n>`` on ``http_sink``, in one INSERT."""
     now = utcnow()
     db.session.execute(insert(Subscriber), [
         {"public_id": new_id(), "channel": "webhook", "target": http_sink.url(f"/s/{n}"), "audience": "public",
          "all_components": True, "min_impact": "none", "confirmed_at": now, "secret": "", "created_at": now,
-         "updated_at": now} for n in range(300)])
+         "updated_at": now} for n in range(count)])
     db.session.commit()
+
+
+@only_on_postgresql
+def test_two_workers_on_postgresql_never_send_a_delivery_twice(wired, http_sink):
+    webhook_subscribers(http_sink, 300)
     open_incident(SYSTEM, name="Down", body="Looking")
     dispatch.expand_events()  # both workers start with the same 300 due deliveries
 
