@@ -1,11 +1,12 @@
 """New events expanded into deliveries in a thread of the worker's own, on its own database connection
 (PostgreSQL): the worker's main thread goes on claiming, sending and recording meanwhile.
 
-Expanding 20,000 subscribers takes PostgreSQL about a second (100,000: five). Done in the main thread, it held
-the worker for that long before the first of them was claimed, with one core idle. Here each batch of BATCH
-subscribers is committed and handed over (`take`) as soon as it is written: a fan-out's first notices go out
-while the rest of it is expanded, and a later event of the same incident (which waits until the whole of the
-earlier one is expanded, ``dispatch._next_event``) waits no longer than before.
+Expanding 20,000 subscribers takes PostgreSQL about a second (100,000: three to five). Done in the main thread,
+it held the worker for that long before the first of them was claimed, with one core idle. Here each batch of
+BATCH subscribers is committed and handed over (`take`) as soon as it is written: a fan-out's first notices go
+out while the rest of it is expanded. The expansion shares the machine with the sending, so it takes longer
+(100,000: about 6 s on two cores), and a later event waits for it (``dispatch._next_event`` takes the oldest
+first, and never a later event of an incident before the earlier one is expanded in whole).
 
 SQLite (one writer) and ``--once`` runs expand in the main thread, as `Pipeline.expand` does without an Expander.
 """
