@@ -20,6 +20,7 @@ from .claims import (  # noqa: F401  (the outbox's API: claiming and recording l
     claim_due,
     fill_lanes,
     flag_subscriber,
+    on_postgresql,
     record_results,
     release_expired_leases,
     setting,
@@ -111,7 +112,7 @@ def _delivery_rows(event: NotificationEvent, subscribers, now: datetime) -> list
 def _next_event() -> NotificationEvent | None:
     """The oldest event not yet expanded, but never one whose incident has an earlier event still being
     expanded (by another worker): one subscriber's later update must not get its delivery row first."""
-    return db.session.scalars(_next_event_query(db.engine.dialect.name == "postgresql")).first()
+    return db.session.scalars(_next_event_query(on_postgresql())).first()
 
 
 @cache
@@ -177,12 +178,12 @@ def _insert_matching(event: NotificationEvent, where: list, now: datetime) -> in
                "channel": Subscriber.channel, "priority": literal(priority),
                "seq": literal(start) + func.row_number().over(order_by=Subscriber.id),
                "incident_id": literal(event.incident_id, String(16))}
-    on_postgresql = db.engine.dialect.name == "postgresql"
-    statement = ((postgresql if on_postgresql else sqlite).insert(Delivery)
+    postgres = on_postgresql()
+    statement = ((postgresql if postgres else sqlite).insert(Delivery)
                  .from_select(list(columns), select(*columns.values()).where(*where))
                  .on_conflict_do_nothing(index_elements=["event_id", "subscriber_id"])
                  .returning(Delivery.__table__.c.id))
-    if on_postgresql:  # counted there: 5,000 ids fetched and counted in Python held the worker's interpreter
+    if postgres:  # counted there: 5,000 ids fetched and counted in Python held the worker's interpreter
         count = db.session.connection().execute(select(func.count()).select_from(statement.cte("added"))).scalar()
     else:  # (SQLite runs no INSERT inside a WITH)
         count = len(db.session.connection().execute(statement).all())

@@ -14,6 +14,7 @@ import threading
 import time
 
 from .breakers import Breakers, cooldown_seconds
+from .claims import on_postgresql
 from .expander import Expander
 from .export_keeper import ExportKeeper
 from .extensions import db
@@ -90,7 +91,7 @@ def run_worker(app, name: str | None = None, once: bool = False, stop_event: thr
                                 poll_interval)
             if not once and hasattr(pipeline.sender, "warm"):
                 pipeline.sender.warm()
-            if not once and db.engine.dialect.name == "postgresql":
+            if not once and on_postgresql():
                 expander = pipeline.expander = Expander(app, min(poll_interval, EXPAND_EVERY), pipeline.wake).start()
             last_housekeeping = last_expansion = 0.0
             while not stop_event.is_set():
